@@ -1,0 +1,2 @@
+Console.WriteLine("panaptico");
+return 0;
