@@ -1,1 +1,10 @@
-Console.WriteLine("benchmarks: none yet");
+// `dotnet run -c Release --project bench/Panaptico.Bench -- <verb> [args]`: each verb prints its own figures.
+var verb = args.Length > 0 ? args[0] : "";
+var rest = args.Skip(1).ToArray();
+switch (verb)
+{
+    // one line per benchmark: case "name": await Panaptico.Bench.SomeBench.RunAsync(rest); return 0;
+    default:
+        Console.Error.WriteLine($"usage: bench <verb>; unknown verb '{verb}' ({rest.Length} args); verbs: see bench/Panaptico.Bench/Program.cs");
+        return 2;
+}
