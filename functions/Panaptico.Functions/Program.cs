@@ -1,2 +1,6 @@
-var app = WebApplication.CreateBuilder(args).Build();
-app.Run();
+using Panaptico.Functions;
+
+await FunctionApp.Build(args).RunAsync();
+
+/// <summary>Lets functional tests host the app.</summary>
+public partial class Program;

@@ -1,0 +1,55 @@
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+
+namespace Panaptico.Storage.Account;
+
+/// <summary>
+/// The one storage account the app runs on: Azurite locally, a real account in Azure.
+/// Built from a connection string, or (production) from an account name and a managed identity.
+/// </summary>
+public sealed class StorageAccount
+{
+    private StorageAccount(BlobServiceClient blobs, QueueServiceClient queues, TableServiceClient tables, bool isEmulator)
+    {
+        Blobs = blobs;
+        Queues = queues;
+        Tables = tables;
+        IsEmulator = isEmulator;
+    }
+
+    public BlobServiceClient Blobs { get; }
+    public QueueServiceClient Queues { get; }
+    public TableServiceClient Tables { get; }
+
+    /// <summary>True against Azurite, where immutability policies answer 501.</summary>
+    public bool IsEmulator { get; }
+
+    public static StorageAccount FromConnectionString(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        // Queue messages are plain text here (UTF-8 JSON), as the Functions host writes them since v5 of the extension.
+        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
+        return new StorageAccount(
+            new BlobServiceClient(connectionString),
+            new QueueServiceClient(connectionString, queueOptions),
+            new TableServiceClient(connectionString),
+            connectionString.Contains("127.0.0.1", StringComparison.Ordinal)
+                || connectionString.Contains("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Managed identity (no secret anywhere): <c>AzureWebJobsStorage__accountName</c>.</summary>
+    public static StorageAccount FromAccountName(string accountName, TokenCredential? credential = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(accountName);
+        credential ??= new DefaultAzureCredential();
+        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
+        return new StorageAccount(
+            new BlobServiceClient(new Uri($"https://{accountName}.blob.core.windows.net"), credential),
+            new QueueServiceClient(new Uri($"https://{accountName}.queue.core.windows.net"), credential, queueOptions),
+            new TableServiceClient(new Uri($"https://{accountName}.table.core.windows.net"), credential),
+            isEmulator: false);
+    }
+}

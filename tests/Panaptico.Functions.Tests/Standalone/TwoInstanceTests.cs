@@ -1,0 +1,105 @@
+using System.Text.Json.Nodes;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Panaptico.Functions.Hosting;
+using Panaptico.Functions.Standalone;
+using Panaptico.Testing;
+
+namespace Panaptico.Functions.Tests.Standalone;
+
+/// <summary>Two standalone instances on one storage account, as two containers of the app would run.</summary>
+public sealed class TwoInstanceTests
+{
+    [Fact]
+    public async Task A_timer_occurrence_fires_once_across_two_instances()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 10, 2, 0, TimeSpan.Zero));
+        var occurrence = new DateTimeOffset(2026, 11, 23, 10, 5, 0, TimeSpan.Zero);
+        var recorder = new Recorder();
+        var observer = new AwaitableObserver();
+        var root = TestFunctionApp.CreateRoot(new Dictionary<string, JsonObject> { ["Sweep"] = Bindings.Timer("0 */5 * * * *") });
+        var settings = new Dictionary<string, string?> { ["Functions:HostId"] = TestStorage.UniqueName("timers") };
+        void Services(IServiceCollection services)
+        {
+            services.AddSingleton<TimeProvider>(time);
+            services.AddSingleton<TriggerObserver>(observer);
+            services.AddSingleton(recorder);
+            services.AddFunction<RecordingFunction>("Sweep");
+        }
+
+        await using var first = await TestFunctionApp.StartAsync(HostingMode.Standalone, root, settings, Services);
+        await using var second = await TestFunctionApp.StartAsync(HostingMode.Standalone, root, settings, Services);
+        await observer.WhenAsync(() => observer.Waiting.Count(w => w.Function == "Sweep" && w.Occurrence == occurrence) == 2);
+
+        time.Advance(TimeSpan.FromMinutes(3));
+        await observer.WhenAsync(() => observer.Timers.Count(t => t.Function == "Sweep" && t.Occurrence == occurrence) == 2);
+
+        var outcomes = observer.Timers.Where(t => t.Function == "Sweep").Select(t => t.Outcome).ToList();
+        Assert.Single(outcomes, TimerOutcome.Fired);
+        Assert.Single(recorder.DataOf("Sweep"));
+    }
+
+    [Fact]
+    public async Task Each_queue_message_is_handled_once_by_one_of_two_instances()
+    {
+        var queueName = TestStorage.UniqueName("work");
+        var recorder = new Recorder();
+        var observer = new AwaitableObserver();
+        var root = TestFunctionApp.CreateRoot(new Dictionary<string, JsonObject> { ["Work"] = Bindings.Queue("%WorkQueue%") });
+        var settings = new Dictionary<string, string?> { ["WorkQueue"] = queueName };
+        void Services(IServiceCollection services)
+        {
+            services.AddSingleton<TriggerObserver>(observer);
+            services.AddSingleton(recorder);
+            services.AddFunction<RecordingFunction>("Work");
+        }
+        var queue = new QueueServiceClient(await TestStorage.ConnectionStringAsync(),
+            new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None }).GetQueueClient(queueName);
+        await queue.CreateIfNotExistsAsync();
+        for (var i = 0; i < 40; i++)
+        {
+            await queue.SendMessageAsync($$"""{"n":{{i}}}""");
+        }
+
+        await using var first = await TestFunctionApp.StartAsync(HostingMode.Standalone, root, settings, Services);
+        await using var second = await TestFunctionApp.StartAsync(HostingMode.Standalone, root, settings, Services);
+        await observer.WhenAsync(() => observer.Messages.Count(m => m.Outcome == QueueOutcome.Completed) >= 40);
+
+        var handled = recorder.DataOf("Work").Select(d => d["message"]!.GetValue<string>()).ToList();
+        Assert.Equal(40, handled.Count);
+        Assert.Equal(40, handled.Distinct().Count());
+        Assert.Equal(0, (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    [Fact]
+    public async Task A_message_that_always_fails_lands_in_the_poison_queue_after_max_dequeue_count()
+    {
+        var queueName = TestStorage.UniqueName("failing");
+        var recorder = new Recorder();
+        var observer = new AwaitableObserver();
+        var root = TestFunctionApp.CreateRoot(new Dictionary<string, JsonObject> { ["Failing"] = Bindings.Queue("%FailQueue%") });
+        var settings = new Dictionary<string, string?> { ["FailQueue"] = queueName };
+        void Services(IServiceCollection services)
+        {
+            services.AddSingleton<TriggerObserver>(observer);
+            services.AddSingleton(recorder);
+            services.AddFunction<FailingFunction>("Failing");
+        }
+        var queues = new QueueServiceClient(await TestStorage.ConnectionStringAsync(),
+            new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
+        await queues.GetQueueClient(queueName).CreateIfNotExistsAsync();
+        await queues.GetQueueClient(queueName).SendMessageAsync("""{"poison":true}""");
+
+        await using var first = await TestFunctionApp.StartAsync(HostingMode.Standalone, root, settings, Services);
+        await using var second = await TestFunctionApp.StartAsync(HostingMode.Standalone, root, settings, Services);
+        await observer.WhenAsync(() => observer.Messages.Any(m => m.Outcome == QueueOutcome.MovedToPoison));
+
+        // host.json of the test root says maxDequeueCount 3
+        Assert.Equal(3, recorder.Invocations.Count);
+        Assert.Equal([1L, 2L, 3L], observer.Messages.Select(m => m.DequeueCount).Order());
+        var poisoned = Assert.Single((await queues.GetQueueClient(queueName + "-poison").ReceiveMessagesAsync(10)).Value);
+        Assert.Equal("""{"poison":true}""", poisoned.Body.ToString());
+        Assert.Equal(0, (await queues.GetQueueClient(queueName).GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+}
