@@ -41,6 +41,39 @@ public sealed class TwoInstanceTests
     }
 
     [Fact]
+    public async Task An_instance_whose_clock_runs_late_does_not_fire_an_occurrence_already_fired()
+    {
+        var start = new DateTimeOffset(2026, 11, 23, 10, 2, 0, TimeSpan.Zero);
+        var occurrence = new DateTimeOffset(2026, 11, 23, 10, 5, 0, TimeSpan.Zero);
+        var (earlyClock, lateClock) = (new FakeTimeProvider(start), new FakeTimeProvider(start));
+        var (earlyObserver, lateObserver) = (new AwaitableObserver(), new AwaitableObserver());
+        var recorder = new Recorder();
+        var root = TestFunctionApp.CreateRoot(new Dictionary<string, JsonObject> { ["Sweep"] = Bindings.Timer("0 */5 * * * *") });
+        var settings = new Dictionary<string, string?> { ["Functions:HostId"] = TestStorage.UniqueName("timers") };
+        Action<IServiceCollection> Instance(FakeTimeProvider clock, AwaitableObserver observer) => services =>
+        {
+            services.AddSingleton<TimeProvider>(clock);
+            services.AddSingleton<TriggerObserver>(observer);
+            services.AddSingleton(recorder);
+            services.AddFunction<RecordingFunction>("Sweep");
+        };
+
+        await using var early = await TestFunctionApp.StartAsync(HostingMode.Standalone, root, settings, Instance(earlyClock, earlyObserver));
+        await using var late = await TestFunctionApp.StartAsync(HostingMode.Standalone, root, settings, Instance(lateClock, lateObserver));
+        await earlyObserver.WhenAsync(() => earlyObserver.Waiting.Any(w => w.Function == "Sweep" && w.Occurrence == occurrence));
+        await lateObserver.WhenAsync(() => lateObserver.Waiting.Any(w => w.Function == "Sweep" && w.Occurrence == occurrence));
+
+        earlyClock.Advance(TimeSpan.FromMinutes(3));
+        await earlyObserver.WhenAsync(() => earlyObserver.Timers.Any(t => t.Function == "Sweep"));
+        lateClock.Advance(TimeSpan.FromMinutes(3));
+        await lateObserver.WhenAsync(() => lateObserver.Timers.Any(t => t.Function == "Sweep"));
+
+        Assert.Equal(TimerOutcome.Fired, earlyObserver.Timers.Single(t => t.Function == "Sweep").Outcome);
+        Assert.Equal(TimerOutcome.SkippedAlreadyFired, lateObserver.Timers.Single(t => t.Function == "Sweep").Outcome);
+        Assert.Single(recorder.DataOf("Sweep"));
+    }
+
+    [Fact]
     public async Task Each_queue_message_is_handled_once_by_one_of_two_instances()
     {
         var queueName = TestStorage.UniqueName("work");
