@@ -4,6 +4,11 @@ var rest = args.Skip(1).ToArray();
 switch (verb)
 {
     // one line per benchmark: case "name": await Panaptico.Bench.SomeBench.RunAsync(rest); return 0;
+    case "ledger-append": await Panaptico.Bench.LedgerAppendBench.RunAsync(rest); return 0;
+    case "ledger-verify": await Panaptico.Bench.LedgerVerifyBench.RunAsync(rest); return 0;
+    case "hash": await Panaptico.Bench.HashingBench.RunAsync(rest); return 0;
+    case "gates": await Panaptico.Bench.GatesBench.RunAsync(rest); return 0;
+    case "remediation-inline": await Panaptico.Bench.RemediationInlineBench.RunAsync(rest); return 0;
     default:
         Console.Error.WriteLine($"usage: bench <verb>; unknown verb '{verb}' ({rest.Length} args); verbs: see bench/Panaptico.Bench/Program.cs");
         return 2;

@@ -4,8 +4,8 @@ using Panaptico.Functions.Caller;
 using Panaptico.Functions.Health;
 using Panaptico.Functions.Heartbeat;
 using Panaptico.Functions.Hosting;
+using Panaptico.Functions.Platform;
 using Panaptico.Functions.Standalone;
-using Panaptico.Storage.Account;
 
 namespace Panaptico.Functions;
 
@@ -39,9 +39,8 @@ public static class FunctionApp
         builder.Services.AddSingleton(HostSettings.Load(Path.Combine(root, "host.json")));
         builder.Services.AddSingleton<FunctionInvoker>();
         builder.Services.AddSingleton<MappedHttpFunctions>();
-        builder.Services.AddSingleton(_ => Storage(configuration));
-        // TryAdd: tests and the demo put in a fake clock or an observer before this runs.
-        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.AddPlatform();
+        // TryAdd: tests and the demo put in an observer before this runs.
         builder.Services.TryAddSingleton<TriggerObserver>();
         builder.Services.AddProblemDetails();
         builder.AddPanapticoAuth();
@@ -80,17 +79,4 @@ public static class FunctionApp
             ? Enum.Parse<HostingMode>(configured, ignoreCase: true)
             : configuration["FUNCTIONS_CUSTOMHANDLER_PORT"] is not null ? HostingMode.CustomHandler : HostingMode.Standalone;
 
-    private static StorageAccount Storage(IConfiguration configuration)
-    {
-        if (configuration["AzureWebJobsStorage"] is { Length: > 0 } connectionString)
-        {
-            return StorageAccount.FromConnectionString(connectionString);
-        }
-        if (configuration["AzureWebJobsStorage:accountName"] is { Length: > 0 } accountName)
-        {
-            return StorageAccount.FromAccountName(accountName);
-        }
-        throw new InvalidOperationException(
-            "No storage: set AzureWebJobsStorage (a connection string) or AzureWebJobsStorage__accountName (managed identity).");
-    }
 }

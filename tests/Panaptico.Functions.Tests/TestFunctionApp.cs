@@ -78,6 +78,7 @@ public sealed class TestFunctionApp : IAsyncDisposable
             ["Functions:Mode"] = mode.ToString(),
             ["Functions:Root"] = root,
             ["Functions:HostId"] = TestStorage.UniqueName("host"),
+            ["Panaptico:StoragePrefix"] = TestStorage.UniqueName("p"),
             ["AzureWebJobsStorage"] = await TestStorage.ConnectionStringAsync(),
             ["Auth:SigningKeyPem"] = issuer.PublicKeyPem,
             ["HeartbeatSchedule"] = "0 0 * * * *",

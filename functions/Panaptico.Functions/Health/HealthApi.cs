@@ -1,15 +1,20 @@
 using System.Reflection;
 using Azure;
+using Panaptico.Core.Evidence;
 using Panaptico.Functions.Hosting;
+using Panaptico.Functions.Platform;
 using Panaptico.Storage.Account;
 
 namespace Panaptico.Functions.Health;
 
-/// <summary><c>GET /api/health</c>: the version and whether each storage service answers. Anonymous, reveals no secrets.</summary>
+/// <summary>
+/// <c>GET /api/health</c>: the version, whether each storage service answers, and whether the evidence container is
+/// write-once. Anonymous, reveals no secrets.
+/// </summary>
 public static class HealthApi
 {
     public static void MapHealthApi(this IEndpointRouteBuilder app) =>
-        app.MapHttpFunction("Health", async (StorageAccount storage, CancellationToken cancellationToken) =>
+        app.MapHttpFunction("Health", async (StorageAccount storage, ImmutabilityState immutability, CancellationToken cancellationToken) =>
         {
             var blob = await ProbeAsync(() => storage.Blobs.GetPropertiesAsync(cancellationToken));
             var queue = await ProbeAsync(() => storage.Queues.GetPropertiesAsync(cancellationToken));
@@ -20,6 +25,11 @@ public static class HealthApi
                 status = healthy ? "healthy" : "degraded",
                 version = Version,
                 storage = new { blob, queue, table, emulator = storage.IsEmulator },
+                evidence = new
+                {
+                    immutability = immutability.Report.Status == ImmutabilityStatus.Enforced ? "enforced" : "not-enforced",
+                    reason = immutability.Report.Reason,
+                },
             }, statusCode: healthy ? 200 : 503);
         }).AllowAnonymous();
 

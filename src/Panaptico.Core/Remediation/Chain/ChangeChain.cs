@@ -1,0 +1,569 @@
+using System.Text.Json.Nodes;
+using Panaptico.Core.Identity;
+using Panaptico.Core.Ledger;
+using Panaptico.Core.Notifications;
+using Panaptico.Core.Remediation.Assets;
+using Panaptico.Core.Remediation.Tickets;
+
+namespace Panaptico.Core.Remediation.Chain;
+
+/// <summary>
+/// The remediation chain as a pure state machine: (state, event) → transition, duplicate or refusal.
+/// It reads no clock and does no I/O; handlers perform a step's side effect, then feed its result back as an event.
+/// A refused or duplicate event changes nothing.
+/// </summary>
+public sealed class ChangeChain(PatternRegistry patterns, RemediationPolicy policy)
+{
+    public const string LedgerStream = "remediation";
+    public const string SystemActor = "system:remediation";
+
+    public RemediationPolicy Policy => policy;
+
+    /// <summary>
+    /// Opens a change for a finding: the ticket, the plan, and the approval route. Production (or irreversible)
+    /// changes wait for an approver until the expiry timer; others are approved by policy and go straight to backup.
+    /// </summary>
+    public ChainTransition Open(ChangeId id, Finding finding, string requestedBy, DateTimeOffset at)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(requestedBy);
+        var pattern = patterns[finding.PatternId];
+        var ticket = ChangeRecord.Open(id, pattern, finding, policy.Owners);
+        var plan = pattern.PlanFix(finding);
+        var production = policy.Production.IsMetBy(finding.Tags);
+        var state = new ChangeState
+        {
+            Ticket = ticket,
+            Finding = finding,
+            Plan = plan,
+            RequestedBy = requestedBy,
+            Production = production,
+            IrreversibleReason = pattern.IrreversibleReason,
+            Stage = ChangeStage.Ticket,
+            Version = 0,
+            OpenedAt = at,
+        };
+        var step = new Step(state, at);
+        var opened = ticket.ToJson();
+        opened["ownerSource"] = policy.Owners.Infer(finding.Tags).Source;
+        opened["evidence"] = new JsonArray([.. finding.Evidence.Select(e => (JsonNode)JsonValue.Create(e.ToString()))]);
+        opened["production"] = production;
+        opened["action"] = plan.Action;
+        opened["command"] = plan.Command;
+        opened["irreversible"] = pattern.IrreversibleReason;
+        step.Move(ChangeStage.Approval, "change.opened", requestedBy, null, opened);
+
+        if (!production && policy.AutoApproveNonProduction && pattern.IsReversible)
+        {
+            var approval = new ApprovalDecision(
+                ApprovalOutcome.Granted, ApprovalMode.Auto, policy.AutoApproverId, policy.AutoApproverId, at, "non-production asset", false);
+            step.State = step.State with { Approval = approval };
+            step.Move(ChangeStage.Backup, "change.approved", policy.AutoApproverId, "approved by policy: non-production asset", Approved(approval));
+            step.Enqueue(ChainStep.TakeBackup);
+        }
+        else
+        {
+            var expires = at + policy.ApprovalExpiry;
+            step.State = step.State with { ApprovalExpiresAt = expires };
+            step.Record("change.approval-requested", SystemActor, $"expires {CloseOut.Iso(expires)}", new JsonObject
+            {
+                ["approvers"] = ticket.Owner,
+                ["action"] = plan.Action,
+                ["expires"] = CloseOut.Iso(expires),
+                ["production"] = production,
+                ["irreversible"] = pattern.IrreversibleReason,
+            });
+            step.Enqueue(ChainStep.ExpireApproval, policy.ApprovalExpiry);
+            step.Notify(new Notification(
+                "change.approval-requested",
+                ticket.Owner,
+                $"{id} awaits approval",
+                string.Join('\n',
+                    id.ToString(),
+                    $"action: {plan.Action}",
+                    $"asset: {plan.Asset.DisplayName}",
+                    "scheduled: pending approval",
+                    $"expires: {expires.UtcDateTime:yyyy-MM-dd HH:mm} UTC"),
+                new JsonObject
+                {
+                    ["changeId"] = id.ToString(),
+                    ["action"] = plan.Action,
+                    ["asset"] = plan.Asset.ToString(),
+                    ["command"] = plan.Command,
+                    ["expires"] = CloseOut.Iso(expires),
+                    ["irreversible"] = pattern.IrreversibleReason,
+                }));
+        }
+        return step.Done();
+    }
+
+    /// <summary>Whether a step's message is due now; a handler acks a message that is not, without running it.</summary>
+    public static bool IsDue(ChangeState state, ChainStep step) => state.Stage == step.DueAt();
+
+    /// <summary>The write a due step executes through the connector (fix, automatic restore, or revert).</summary>
+    public static StorageOperation OperationFor(ChangeState state, ChainStep step) => step switch
+    {
+        ChainStep.ApplyFix => state.Plan.Operation,
+        ChainStep.RestoreFromBackup => state.Restore?.Operation ?? throw new InvalidOperationException($"{state.Id} has no restore plan"),
+        ChainStep.RevertChange => (state.Bundle?.Inverse as InversePlan)?.Operation
+            ?? throw new InvalidOperationException($"{state.Id} has no inverse"),
+        _ => throw new ArgumentOutOfRangeException(nameof(step), step, "step executes no write"),
+    };
+
+    /// <summary>The close-out notification the Alert step sends.</summary>
+    public Notification CloseOutNotification(ChangeState state) =>
+        (state.CloseOut ?? throw new InvalidOperationException($"{state.Id} has no close-out yet")).ToNotification(policy.AuditChannel);
+
+    public ChainOutcome Apply(ChangeState state, ChainEvent @event) => @event switch
+    {
+        ApprovalGranted e => Grant(state, e),
+        ApprovalDenied e => Deny(state, e),
+        ApprovalTimedOut e => TimeOut(state, e),
+        BackupTaken e => BackedUp(state, e),
+        FixApplied e => Fixed(state, e),
+        FixObserved e => Verified(state, e),
+        RollbackBundleStored e => BundleStored(state, e),
+        CloseOutSent e => Closed(state, e),
+        RestoreObserved e => Restored(state, e),
+        RevertRequested e => RevertAsked(state, e),
+        RevertObserved e => Reverted(state, e),
+        StepPoisoned e => Poisoned(state, e),
+        _ => throw new ArgumentOutOfRangeException(nameof(@event), @event.GetType().Name, "unknown chain event"),
+    };
+
+    private static ChainOutcome Grant(ChangeState state, ApprovalGranted e)
+    {
+        if (Decided(state) is { } decided)
+        {
+            return decided.Outcome == ApprovalOutcome.Granted
+                ? new ChainDuplicate($"already approved by {decided.ApproverId} at {CloseOut.Iso(decided.At)}")
+                : new ChainRefusal(RefusalCode.Conflict, $"already denied by {decided.ApproverId}: {decided.Reason}");
+        }
+        if (NotAwaitingDecision(state, e.At) is { } refusal)
+        {
+            return refusal;
+        }
+        if (!e.Approver.IsIn(Role.Approver))
+        {
+            return new ChainRefusal(RefusalCode.Forbidden, $"{e.Approver.Id} does not hold the {Role.Approver} role");
+        }
+        if (string.Equals(e.Approver.Id, state.RequestedBy, StringComparison.OrdinalIgnoreCase))
+        {
+            return new ChainRefusal(RefusalCode.SeparationOfDuties, $"{e.Approver.Id} requested {state.Id} and cannot approve it");
+        }
+        if (state.IrreversibleReason is { } reason && !e.AcknowledgesIrreversible)
+        {
+            return new ChainRefusal(RefusalCode.IrreversibleNotAcknowledged,
+                $"this fix cannot be undone ({reason}); the approval must acknowledge that it is irreversible");
+        }
+        var approval = new ApprovalDecision(ApprovalOutcome.Granted, ApprovalMode.Tap, e.Approver.Id, e.Approver.Name, e.At, null, e.AcknowledgesIrreversible);
+        var step = new Step(state with { Approval = approval }, e.At);
+        step.Move(ChangeStage.Backup, "change.approved", e.Approver.Id, null, Approved(approval));
+        step.Enqueue(ChainStep.TakeBackup);
+        return step.Done();
+    }
+
+    private static ChainOutcome Deny(ChangeState state, ApprovalDenied e)
+    {
+        if (Decided(state) is { } decided)
+        {
+            return decided.Outcome == ApprovalOutcome.Denied
+                ? new ChainDuplicate($"already denied by {decided.ApproverId}")
+                : new ChainRefusal(RefusalCode.Conflict, $"already approved by {decided.ApproverId}; the plan is running");
+        }
+        if (NotAwaitingDecision(state, e.At) is { } refusal)
+        {
+            return refusal;
+        }
+        if (string.IsNullOrWhiteSpace(e.Reason))
+        {
+            return new ChainRefusal(RefusalCode.Invalid, "a denial needs a reason; it goes on the record");
+        }
+        if (!e.Approver.IsIn(Role.Approver))
+        {
+            return new ChainRefusal(RefusalCode.Forbidden, $"{e.Approver.Id} does not hold the {Role.Approver} role");
+        }
+        var denial = new ApprovalDecision(ApprovalOutcome.Denied, ApprovalMode.Tap, e.Approver.Id, e.Approver.Name, e.At, e.Reason.Trim(), false);
+        var step = new Step(state with { Approval = denial, Outcome = $"denied: {denial.Reason}" }, e.At);
+        step.Move(ChangeStage.WontFix, "change.denied", e.Approver.Id, denial.Reason, new JsonObject
+        {
+            ["approver"] = denial.ApproverId,
+            ["approverName"] = denial.ApproverName,
+            ["at"] = CloseOut.Iso(denial.At),
+            ["reason"] = denial.Reason,
+        });
+        step.Notify(Announce("change.wont-fix", state.Ticket.Owner, $"{state.Id} closed as won't-fix", $"denied by {denial.ApproverName}: {denial.Reason}"));
+        return step.Done();
+    }
+
+    private static ChainOutcome TimeOut(ChangeState state, ApprovalTimedOut e)
+    {
+        if (state.Stage != ChangeStage.Approval)
+        {
+            return new ChainDuplicate($"approval timer is moot: the change is at {state.Stage.Name()}");
+        }
+        var expires = state.ApprovalExpiresAt!.Value;
+        if (e.At < expires)
+        {
+            return new ChainNotYetDue(expires);
+        }
+        var step = new Step(state with { Outcome = $"expired: nobody decided by {CloseOut.Iso(expires)}; nothing was changed" }, e.At);
+        step.Move(ChangeStage.Expired, "change.expired", SystemActor, "nothing was changed", new JsonObject
+        {
+            ["expires"] = CloseOut.Iso(expires),
+            ["changed"] = false,
+        });
+        step.Notify(Announce("change.expired", state.Ticket.Owner, $"{state.Id} expired", "nobody approved or denied it in time; nothing was changed"));
+        return step.Done();
+    }
+
+    private ChainOutcome BackedUp(ChangeState state, BackupTaken e)
+    {
+        if (state.Backup is not null)
+        {
+            return new ChainDuplicate($"backup already taken at {state.BackupLocation}");
+        }
+        if (NotAt(state, ChangeStage.Backup, "a backup") is { } refusal)
+        {
+            return refusal;
+        }
+        if (e.Snapshot.Id != state.Plan.Asset)
+        {
+            return new ChainRefusal(RefusalCode.Invalid, $"backup of {e.Snapshot.Id} given for {state.Plan.Asset}");
+        }
+        var step = new Step(state with { Backup = e.Snapshot, BackupLocation = e.Location, BackupSha256 = e.Sha256 }, e.At);
+        var backedUp = new JsonObject { ["location"] = e.Location, ["sha256"] = e.Sha256 };
+
+        // The approver approved this plan against the state it was made from; if the asset moved since, stop.
+        var drift = Verification.Compare(new PredictedState(state.Plan.Before), patterns[state.Plan.PatternId].Project(e.Snapshot));
+        if (!drift.Matches)
+        {
+            var why = $"asset changed since detection ({string.Join("; ", drift.Mismatches)}); the approved plan was not applied";
+            step.Record("change.backed-up", SystemActor, e.Location, backedUp);
+            step.State = step.State with { Outcome = why };
+            step.Move(ChangeStage.Stuck, "change.stuck", SystemActor, why, new JsonObject { ["reason"] = why, ["changed"] = false });
+            step.Notify(Announce("change.stuck", policy.AuditChannel, $"{state.Id} stuck", why));
+            return step.Done();
+        }
+        step.Move(ChangeStage.Fix, "change.backed-up", SystemActor, e.Location, backedUp);
+        step.Enqueue(ChainStep.ApplyFix);
+        return step.Done();
+    }
+
+    private static ChainOutcome Fixed(ChangeState state, FixApplied e)
+    {
+        if (state.FixAppliedAt is not null)
+        {
+            return new ChainDuplicate("fix already applied");
+        }
+        if (NotAt(state, ChangeStage.Fix, "the fix") is { } refusal)
+        {
+            return refusal;
+        }
+        var step = new Step(state with { FixAppliedAt = e.At }, e.At);
+        step.Move(ChangeStage.Verify, "change.fixed", SystemActor, state.Plan.Action, new JsonObject
+        {
+            ["action"] = state.Plan.Action,
+            ["command"] = state.Plan.Command,
+        });
+        step.Enqueue(ChainStep.VerifyFix);
+        return step.Done();
+    }
+
+    private ChainOutcome Verified(ChangeState state, FixObserved e)
+    {
+        if (state.Verification is not null)
+        {
+            return new ChainDuplicate("fix already verified");
+        }
+        if (NotAt(state, ChangeStage.Verify, "a verification") is { } refusal)
+        {
+            return refusal;
+        }
+        if (e.Observed.Id != state.Plan.Asset)
+        {
+            return new ChainRefusal(RefusalCode.Invalid, $"read-back of {e.Observed.Id} given for {state.Plan.Asset}");
+        }
+        var pattern = patterns[state.Plan.PatternId];
+        var verification = pattern.Verify(state.Plan.Predicted, e.Observed);
+        var inverse = pattern.Inverse(state.Plan, state.Backup!);
+        var step = new Step(state with { Verification = verification }, e.At);
+        if (verification.Matches)
+        {
+            var bundle = new RollbackBundle(
+                state.Id,
+                inverse,
+                state.BackupLocation!,
+                state.BackupSha256!,
+                e.At,
+                inverse is InversePlan ? e.At + policy.RollbackWindow : null);
+            step.State = step.State with { Bundle = bundle };
+            step.Move(ChangeStage.RollbackBundle, "change.verified", SystemActor, "read-back matches the prediction", Checks(verification));
+            step.Enqueue(ChainStep.StoreRollbackBundle);
+            return step.Done();
+        }
+
+        var mismatch = $"verification mismatch: {string.Join("; ", verification.Mismatches)}";
+        if (inverse is InversePlan restore)
+        {
+            step.State = step.State with { Restore = restore, Outcome = mismatch };
+            step.Move(ChangeStage.Restoring, "change.verify-mismatch", SystemActor, mismatch, Checks(verification));
+            step.Enqueue(ChainStep.RestoreFromBackup);
+            return step.Done();
+        }
+        var why = $"{mismatch}; the fix is irreversible, so nothing was restored";
+        step.State = step.State with { Outcome = why };
+        step.Record("change.verify-mismatch", SystemActor, mismatch, Checks(verification));
+        step.Move(ChangeStage.Stuck, "change.stuck", SystemActor, why, new JsonObject { ["reason"] = why, ["changed"] = true });
+        step.Notify(Announce("change.stuck", policy.AuditChannel, $"{state.Id} stuck", why));
+        return step.Done();
+    }
+
+    private static ChainOutcome BundleStored(ChangeState state, RollbackBundleStored e)
+    {
+        if (state.BundleLocation is not null)
+        {
+            return new ChainDuplicate($"rollback bundle already stored at {state.BundleLocation}");
+        }
+        if (NotAt(state, ChangeStage.RollbackBundle, "a rollback bundle") is { } refusal)
+        {
+            return refusal;
+        }
+        var bundle = state.Bundle!;
+        var approval = state.Approval!;
+        var closeOut = new CloseOut(
+            state.Id,
+            state.Plan.PatternId,
+            state.Ticket.Violation.Primary?.ToString() ?? state.Plan.PatternId,
+            state.Plan.Asset,
+            approval.ApproverId,
+            approval.ApproverName,
+            approval.Mode,
+            approval.At,
+            state.Ticket.Detected,
+            e.At,
+            bundle.AvailableUntil);
+        var step = new Step(state with { BundleLocation = e.Location, CloseOut = closeOut }, e.At);
+        step.Move(ChangeStage.Alert, "change.rollback-bundle-stored", SystemActor, e.Location, new JsonObject
+        {
+            ["location"] = e.Location,
+            ["availableUntil"] = bundle.AvailableUntil is { } until ? CloseOut.Iso(until) : null,
+            ["inverse"] = bundle.Inverse is InversePlan plan ? plan.Command : null,
+            ["irreversible"] = bundle.Inverse is Irreversible irreversible ? irreversible.Reason : null,
+        });
+        step.Enqueue(ChainStep.SendCloseOut);
+        return step.Done();
+    }
+
+    private static ChainOutcome Closed(ChangeState state, CloseOutSent e)
+    {
+        if (state.Stage is ChangeStage.Closed or ChangeStage.Reverting or ChangeStage.Reverted
+            || (state.Stage == ChangeStage.Stuck && state.Revert is not null))
+        {
+            return new ChainDuplicate("close-out already sent");
+        }
+        if (NotAt(state, ChangeStage.Alert, "the close-out") is { } refusal)
+        {
+            return refusal;
+        }
+        var step = new Step(state, e.At);
+        step.Move(ChangeStage.Closed, "change.closed", SystemActor, null, state.CloseOut!.ToJson());
+        return step.Done();
+    }
+
+    private ChainOutcome Restored(ChangeState state, RestoreObserved e)
+    {
+        if (state.RestoreVerification is not null)
+        {
+            return new ChainDuplicate("restore already verified");
+        }
+        if (NotAt(state, ChangeStage.Restoring, "a restore") is { } refusal)
+        {
+            return refusal;
+        }
+        if (e.Observed.Id != state.Plan.Asset)
+        {
+            return new ChainRefusal(RefusalCode.Invalid, $"read-back of {e.Observed.Id} given for {state.Plan.Asset}");
+        }
+        var check = patterns[state.Plan.PatternId].Verify(state.Restore!.Predicted, e.Observed);
+        var step = new Step(state with { RestoreVerification = check }, e.At);
+        if (check.Matches)
+        {
+            var why = $"{state.Outcome}; restored from backup {state.BackupLocation}";
+            step.State = step.State with { Outcome = why };
+            step.Move(ChangeStage.RolledBack, "change.rolled-back", SystemActor, why, new JsonObject
+            {
+                ["why"] = new JsonArray([.. state.Verification!.Mismatches.Select(m => (JsonNode)JsonValue.Create(m))]),
+                ["backup"] = state.BackupLocation,
+                ["command"] = state.Restore.Command,
+            });
+            step.Notify(Announce("change.rolled-back", policy.AuditChannel, $"{state.Id} rolled back", why));
+            return step.Done();
+        }
+        var stuck = $"automatic restore did not verify: {string.Join("; ", check.Mismatches)}";
+        step.State = step.State with { Outcome = stuck };
+        step.Move(ChangeStage.Stuck, "change.stuck", SystemActor, stuck, new JsonObject { ["reason"] = stuck, ["changed"] = true });
+        step.Notify(Announce("change.stuck", policy.AuditChannel, $"{state.Id} stuck", stuck));
+        return step.Done();
+    }
+
+    private static ChainOutcome RevertAsked(ChangeState state, RevertRequested e)
+    {
+        if (state.Revert is { } earlier)
+        {
+            return new ChainDuplicate($"revert already requested by {earlier.ById} at {CloseOut.Iso(earlier.At)}");
+        }
+        if (!e.By.IsIn(Role.Operator))
+        {
+            return new ChainRefusal(RefusalCode.Forbidden, $"{e.By.Id} may not revert changes (needs {Role.Operator} or {Role.Admin})");
+        }
+        if (state.Stage != ChangeStage.Closed)
+        {
+            return new ChainRefusal(RefusalCode.Conflict, $"{state.Id} is {state.Stage.Name()}; only a closed change can be reverted");
+        }
+        if (state.Bundle!.Inverse is Irreversible irreversible)
+        {
+            return new ChainRefusal(RefusalCode.Conflict, $"{state.Id} cannot be reverted: {irreversible.Reason}");
+        }
+        if (e.At >= state.Bundle.AvailableUntil)
+        {
+            return new ChainRefusal(RefusalCode.Gone, $"the rollback bundle of {state.Id} expired at {CloseOut.Iso(state.Bundle.AvailableUntil!.Value)}");
+        }
+        var request = new RevertRequest(e.By.Id, e.By.Name, e.At);
+        var step = new Step(state with { Revert = request }, e.At);
+        step.Move(ChangeStage.Reverting, "change.revert-requested", e.By.Id, null, new JsonObject
+        {
+            ["by"] = request.ById,
+            ["byName"] = request.ByName,
+            ["at"] = CloseOut.Iso(request.At),
+            ["command"] = ((InversePlan)state.Bundle.Inverse).Command,
+        });
+        step.Enqueue(ChainStep.RevertChange);
+        return step.Done();
+    }
+
+    private ChainOutcome Reverted(ChangeState state, RevertObserved e)
+    {
+        if (state.RevertVerification is not null)
+        {
+            return new ChainDuplicate("revert already verified");
+        }
+        if (NotAt(state, ChangeStage.Reverting, "a revert") is { } refusal)
+        {
+            return refusal;
+        }
+        if (e.Observed.Id != state.Plan.Asset)
+        {
+            return new ChainRefusal(RefusalCode.Invalid, $"read-back of {e.Observed.Id} given for {state.Plan.Asset}");
+        }
+        var inverse = (InversePlan)state.Bundle!.Inverse;
+        var check = patterns[state.Plan.PatternId].Verify(inverse.Predicted, e.Observed);
+        var step = new Step(state with { RevertVerification = check }, e.At);
+        if (check.Matches)
+        {
+            var why = $"reverted by {state.Revert!.ById}: state before the fix restored";
+            step.State = step.State with { Outcome = why };
+            step.Move(ChangeStage.Reverted, "change.reverted", state.Revert.ById, why, Checks(check));
+            step.Notify(Announce("change.reverted", policy.AuditChannel, $"{state.Id} reverted", why));
+            return step.Done();
+        }
+        var stuck = $"revert did not verify: {string.Join("; ", check.Mismatches)}";
+        step.State = step.State with { Outcome = stuck };
+        step.Move(ChangeStage.Stuck, "change.stuck", SystemActor, stuck, new JsonObject { ["reason"] = stuck, ["changed"] = true });
+        step.Notify(Announce("change.stuck", policy.AuditChannel, $"{state.Id} stuck", stuck));
+        return step.Done();
+    }
+
+    private ChainOutcome Poisoned(ChangeState state, StepPoisoned e)
+    {
+        if (!IsDue(state, e.Step))
+        {
+            return new ChainDuplicate($"{e.Step} is not due at {state.Stage.Name()}: a stale message");
+        }
+        var why = $"{e.Step} failed {e.DequeueCount} times: {e.Error}";
+        var step = new Step(state with { Outcome = why }, e.At);
+        step.Move(ChangeStage.Stuck, "change.stuck", SystemActor, why, new JsonObject
+        {
+            ["reason"] = why,
+            ["step"] = e.Step.ToString(),
+            ["dequeueCount"] = e.DequeueCount,
+            ["stage"] = state.Stage.Name(),
+        });
+        step.Notify(Announce("change.stuck", policy.AuditChannel, $"{state.Id} stuck", why));
+        return step.Done();
+    }
+
+    private static ApprovalDecision? Decided(ChangeState state) => state.Approval;
+
+    private static ChainRefusal? NotAwaitingDecision(ChangeState state, DateTimeOffset at)
+    {
+        if (state.Stage == ChangeStage.Expired || (state.Stage == ChangeStage.Approval && at >= state.ApprovalExpiresAt))
+        {
+            return new ChainRefusal(RefusalCode.Gone, $"the approval request of {state.Id} expired at {CloseOut.Iso(state.ApprovalExpiresAt!.Value)}");
+        }
+        return state.Stage == ChangeStage.Approval
+            ? null
+            : new ChainRefusal(RefusalCode.Conflict, $"{state.Id} is {state.Stage.Name()}, not awaiting approval");
+    }
+
+    private static ChainRefusal? NotAt(ChangeState state, ChangeStage stage, string what) =>
+        state.Stage == stage
+            ? null
+            : new ChainRefusal(RefusalCode.Conflict, $"{what} is not due: {state.Id} is {state.Stage.Name()}, not {stage.Name()}");
+
+    private static JsonObject Approved(ApprovalDecision approval) => new()
+    {
+        ["approver"] = approval.ApproverId,
+        ["approverName"] = approval.ApproverName,
+        ["mode"] = approval.Mode.ToString().ToLowerInvariant(),
+        ["at"] = CloseOut.Iso(approval.At),
+        ["acknowledgedIrreversible"] = approval.AcknowledgedIrreversible,
+        ["reason"] = approval.Reason,
+    };
+
+    private static JsonObject Checks(Verification verification) => new()
+    {
+        ["matches"] = verification.Matches,
+        ["fields"] = new JsonArray([.. verification.Fields.Select(f => (JsonNode)JsonValue.Create(f.Reason))]),
+    };
+
+    private static Notification Announce(string kind, string recipient, string subject, string summary) =>
+        new(kind, recipient, subject, summary, null);
+
+    /// <summary>Accumulates one transition's outputs; every move adds a history row and a ledger entry.</summary>
+    private sealed class Step(ChangeState state, DateTimeOffset at)
+    {
+        private readonly List<ChainHistoryEntry> _history = [];
+        private readonly List<ChainMessage> _messages = [];
+        private readonly List<LedgerEntry> _ledger = [];
+        private readonly List<Notification> _notifications = [];
+
+        public ChangeState State { get; set; } = state;
+
+        public void Move(ChangeStage to, string kind, string actor, string? detail, JsonObject data)
+        {
+            var from = State.Stage;
+            State = State with { Stage = to };
+            Add(from, to, kind, actor, detail, data);
+        }
+
+        public void Record(string kind, string actor, string? detail, JsonObject data) =>
+            Add(State.Stage, State.Stage, kind, actor, detail, data);
+
+        public void Enqueue(ChainStep step, TimeSpan delay = default) => _messages.Add(new ChainMessage(State.Id, step, delay));
+
+        public void Notify(Notification notification) => _notifications.Add(notification);
+
+        public ChainTransition Done() => new(State, _history, _messages, _ledger, _notifications);
+
+        private void Add(ChangeStage from, ChangeStage to, string kind, string actor, string? detail, JsonObject data)
+        {
+            State = State with { Version = State.Version + 1 };
+            _history.Add(new ChainHistoryEntry(State.Version, at, kind, from, to, actor, detail));
+            data["changeId"] = State.Id.ToString();
+            data["stage"] = to.Name();
+            data["pattern"] = State.Plan.PatternId;
+            data["asset"] = State.Plan.Asset.ToString();
+            _ledger.Add(new LedgerEntry(LedgerStream, kind, State.Id.ToString(), actor, data));
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System.Text.Json.Serialization;
+using Panaptico.Core.Remediation.Assets;
+using Panaptico.Core.Remediation.Tickets;
+
+namespace Panaptico.Core.Remediation.Chain;
+
+/// <summary>
+/// One change's state row: the ticket, the plan, and what each stage has recorded so far. Only
+/// <see cref="ChangeChain"/> makes new ones. <see cref="Version"/> counts history entries (the next entry's
+/// sequence is Version + 1).
+/// </summary>
+public sealed record ChangeState
+{
+    public required ChangeRecord Ticket { get; init; }
+
+    public required Finding Finding { get; init; }
+
+    public required FixPlan Plan { get; init; }
+
+    /// <summary>Who asked for the change (the detector, or a person); never its approver.</summary>
+    public required string RequestedBy { get; init; }
+
+    public required bool Production { get; init; }
+
+    /// <summary>Null when the fix can be undone.</summary>
+    public string? IrreversibleReason { get; init; }
+
+    public required ChangeStage Stage { get; init; }
+
+    public required int Version { get; init; }
+
+    public required DateTimeOffset OpenedAt { get; init; }
+
+    public DateTimeOffset? ApprovalExpiresAt { get; init; }
+
+    public ApprovalDecision? Approval { get; init; }
+
+    public AssetState? Backup { get; init; }
+
+    public string? BackupLocation { get; init; }
+
+    public string? BackupSha256 { get; init; }
+
+    public DateTimeOffset? FixAppliedAt { get; init; }
+
+    public Verification? Verification { get; init; }
+
+    /// <summary>The inverse run automatically after a verification mismatch.</summary>
+    public InversePlan? Restore { get; init; }
+
+    public Verification? RestoreVerification { get; init; }
+
+    public RollbackBundle? Bundle { get; init; }
+
+    public string? BundleLocation { get; init; }
+
+    public CloseOut? CloseOut { get; init; }
+
+    public RevertRequest? Revert { get; init; }
+
+    public Verification? RevertVerification { get; init; }
+
+    /// <summary>Why a change ended off the main path (the denial's reason, the mismatch, the stuck step).</summary>
+    public string? Outcome { get; init; }
+
+    [JsonIgnore]
+    public ChangeId Id => Ticket.Id;
+}
+
+public enum ApprovalOutcome
+{
+    Granted,
+    Denied,
+}
+
+public enum ApprovalMode
+{
+    /// <summary>A person tapped approve or deny.</summary>
+    Tap,
+
+    /// <summary>The non-production policy approved; recorded as such.</summary>
+    Auto,
+}
+
+public sealed record ApprovalDecision(
+    ApprovalOutcome Outcome,
+    ApprovalMode Mode,
+    string ApproverId,
+    string ApproverName,
+    DateTimeOffset At,
+    string? Reason,
+    bool AcknowledgedIrreversible);
+
+/// <summary>
+/// The inverse of a fix, computed from its backup, bound to the change and valid until
+/// <paramref name="AvailableUntil"/> (null when the fix is irreversible).
+/// </summary>
+public sealed record RollbackBundle(
+    ChangeId ChangeId,
+    Inverse Inverse,
+    string BackupLocation,
+    string BackupSha256,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? AvailableUntil);
+
+public sealed record RevertRequest(string ById, string ByName, DateTimeOffset At);

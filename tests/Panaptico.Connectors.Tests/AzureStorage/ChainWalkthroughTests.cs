@@ -1,0 +1,148 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure.Storage.Blobs.Models;
+using Panaptico.Core.Identity;
+using Panaptico.Core.Ledger;
+using Panaptico.Core.Remediation;
+using Panaptico.Core.Remediation.Chain;
+using Panaptico.Core.Remediation.Tickets;
+using Panaptico.Testing;
+
+namespace Panaptico.Connectors.Tests.AzureStorage;
+
+/// <summary>
+/// The walkthrough on Azurite, with the pure chain driven inline by the step handlers the durable chain will run
+/// from queues: each due step does its side effect through the connector and feeds the result back as an event.
+/// </summary>
+public class ChainWalkthroughTests
+{
+    private static readonly Principal Approver = new("nina.ramirez", "nina.ramirez", new HashSet<string> { Role.Approver });
+    private static readonly Principal Operator = new("omar", "omar", new HashSet<string> { Role.Operator });
+
+    [Fact]
+    public async Task A_public_production_container_is_ticketed_approved_fixed_closed_and_reverted_within_30_days()
+    {
+        var (account, runner, container) = await ArrangeAsync("walk");
+        var state = await runner.OpenAsync();
+        Assert.Equal(ChangeStage.Approval, state.Stage);
+        Assert.Equal(PublicAccessType.Blob, (await container.GetAccessPolicyAsync()).Value.BlobPublicAccess);
+
+        account.Time.Advance(TimeSpan.FromSeconds(75));
+        state = await runner.ApplyAsync(state, new ApprovalGranted(Approver, account.Time.GetUtcNow()));
+
+        Assert.Equal(ChangeStage.Closed, state.Stage);
+        Assert.Equal(PublicAccessType.None, (await container.GetAccessPolicyAsync()).Value.BlobPublicAccess);
+        Assert.Contains("approver: nina.ramirez", state.CloseOut!.Render(), StringComparison.Ordinal);
+        Assert.Equal(
+            ["change.opened", "change.approval-requested", "change.approved", "change.backed-up", "change.fixed",
+             "change.verified", "change.rollback-bundle-stored", "change.closed"],
+            runner.Ledger.Select(l => l.Kind));
+
+        account.Time.Advance(TimeSpan.FromDays(29));
+        state = await runner.ApplyAsync(state, new RevertRequested(Operator, account.Time.GetUtcNow()));
+
+        Assert.Equal(ChangeStage.Reverted, state.Stage);
+        Assert.Equal(PublicAccessType.Blob, (await container.GetAccessPolicyAsync()).Value.BlobPublicAccess);
+    }
+
+    [Fact]
+    public async Task A_revert_after_the_30_day_window_is_gone_and_leaves_the_fix_in_place()
+    {
+        var (account, runner, container) = await ArrangeAsync("late");
+        var state = await runner.OpenAsync();
+        state = await runner.ApplyAsync(state, new ApprovalGranted(Approver, account.Time.GetUtcNow()));
+
+        account.Time.Advance(TimeSpan.FromDays(31));
+        var outcome = runner.Chain.Apply(state, new RevertRequested(Operator, account.Time.GetUtcNow()));
+
+        Assert.Equal(RefusalCode.Gone, Assert.IsType<ChainRefusal>(outcome).Code);
+        Assert.Equal(PublicAccessType.None, (await container.GetAccessPolicyAsync()).Value.BlobPublicAccess);
+    }
+
+    private static async Task<(AzuriteAccount, InlineChainRunner, Azure.Storage.Blobs.BlobContainerClient)> ArrangeAsync(string prefix)
+    {
+        var account = await AzuriteAccount.ConnectAsync();
+        var name = TestStorage.UniqueName(prefix);
+        var container = account.Client.GetBlobContainerClient(name);
+        await container.CreateAsync(PublicAccessType.Blob, new Dictionary<string, string> { ["env"] = "prod", ["team"] = "platform-security" });
+        var chain = new ChangeChain(PatternRegistry.Default, new RemediationPolicy());
+        return (account, new InlineChainRunner(chain, account, name), container);
+    }
+
+    /// <summary>What the queue handlers will do, run inline: no queues, no persistence, same calls.</summary>
+    private sealed class InlineChainRunner(ChangeChain chain, AzuriteAccount account, string containerName)
+    {
+        public ChangeChain Chain => chain;
+
+        public List<LedgerEntry> Ledger { get; } = [];
+
+        public async Task<ChangeState> OpenAsync()
+        {
+            var scan = await account.Connector.ReadAccountAsync(containerName, CancellationToken.None);
+            var finding = Assert.Single(PatternRegistry.Default.Detect(scan), f => f.Asset.Container == containerName);
+            var opened = chain.Open(ChangeId.For(scan.ReadAt, 1), finding, "system:scan", scan.ReadAt);
+            return await DrainAsync(opened);
+        }
+
+        public async Task<ChangeState> ApplyAsync(ChangeState state, ChainEvent e) =>
+            await DrainAsync(Assert.IsType<ChainTransition>(chain.Apply(state, e)));
+
+        private async Task<ChangeState> DrainAsync(ChainTransition transition)
+        {
+            var pending = new Queue<ChainMessage>();
+            var state = Take(transition, pending);
+            while (pending.TryDequeue(out var message))
+            {
+                if (message.Delay > TimeSpan.Zero || !ChangeChain.IsDue(state, message.Step))
+                {
+                    continue; // timers are not driven here; stale steps are acked unrun
+                }
+                var e = await RunStepAsync(state, message.Step);
+                state = Take(Assert.IsType<ChainTransition>(chain.Apply(state, e)), pending);
+            }
+            return state;
+        }
+
+        private ChangeState Take(ChainTransition transition, Queue<ChainMessage> pending)
+        {
+            Ledger.AddRange(transition.Ledger);
+            foreach (var message in transition.Messages)
+            {
+                pending.Enqueue(message);
+            }
+            return transition.State;
+        }
+
+        private async Task<ChainEvent> RunStepAsync(ChangeState state, ChainStep step)
+        {
+            var ct = CancellationToken.None;
+            var now = account.Time.GetUtcNow();
+            var asset = state.Plan.Asset;
+            switch (step)
+            {
+                case ChainStep.TakeBackup:
+                    var snapshot = await account.Connector.ReadAssetAsync(asset, ct);
+                    var bytes = Encoding.UTF8.GetBytes(AzuriteAccount.Json(snapshot));
+                    return new BackupTaken(now, snapshot, $"memory://rollback-vault/{state.Id}.json", Convert.ToHexStringLower(SHA256.HashData(bytes)));
+                case ChainStep.ApplyFix:
+                    await account.Connector.ExecuteAsync(ChangeChain.OperationFor(state, step), ct);
+                    return new FixApplied(now);
+                case ChainStep.VerifyFix:
+                    return new FixObserved(now, await account.Connector.ReadAssetAsync(asset, ct));
+                case ChainStep.StoreRollbackBundle:
+                    return new RollbackBundleStored(now, $"memory://rollback-vault/{state.Id}.bundle.json");
+                case ChainStep.SendCloseOut:
+                    _ = chain.CloseOutNotification(state);
+                    return new CloseOutSent(now);
+                case ChainStep.RestoreFromBackup:
+                    await account.Connector.ExecuteAsync(ChangeChain.OperationFor(state, step), ct);
+                    return new RestoreObserved(now, await account.Connector.ReadAssetAsync(asset, ct));
+                case ChainStep.RevertChange:
+                    await account.Connector.ExecuteAsync(ChangeChain.OperationFor(state, step), ct);
+                    return new RevertObserved(now, await account.Connector.ReadAssetAsync(asset, ct));
+                default:
+                    throw new InvalidOperationException($"step {step} is not driven inline");
+            }
+        }
+    }
+}

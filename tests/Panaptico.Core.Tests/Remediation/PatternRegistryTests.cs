@@ -1,0 +1,58 @@
+using Panaptico.Core.Remediation;
+using Panaptico.Core.Remediation.Assets;
+using Panaptico.Core.Remediation.Patterns.Storage;
+
+namespace Panaptico.Core.Tests.Remediation;
+
+public class PatternRegistryTests
+{
+    [Fact]
+    public void The_default_library_holds_the_five_storage_patterns_by_id()
+    {
+        Assert.Equal(
+            ["AZ-STG-001", "AZ-STG-002", "AZ-STG-003", "AZ-STG-004", "AZ-STG-005"],
+            PatternRegistry.Default.All.Select(p => p.Id).Order(StringComparer.Ordinal));
+        Assert.IsType<BlobSoftDelete>(PatternRegistry.Default["AZ-STG-003"]);
+        Assert.False(PatternRegistry.Default.TryGet("AZ-STG-999", out _));
+        Assert.Throws<KeyNotFoundException>(() => PatternRegistry.Default["AZ-STG-999"]);
+    }
+
+    [Fact]
+    public void Every_pattern_is_tagged_with_soc2_and_iso27001_and_all_but_cors_with_cis()
+    {
+        foreach (var pattern in PatternRegistry.Default.All)
+        {
+            var frameworks = pattern.Frameworks.Select(f => f.Framework).ToHashSet();
+            Assert.Contains(FrameworkControl.Soc2, frameworks);
+            Assert.Contains(FrameworkControl.Iso27001, frameworks);
+            Assert.Equal(pattern is not AnyOriginCorsWrite, frameworks.Contains(FrameworkControl.CisAzure));
+        }
+        Assert.Equal(
+            ["CIS Azure 3.7", "SOC 2 CC6.6", "ISO 27001 A.9.4.1", "HIPAA 164.312(a)(1)", "PCI-DSS 7.2.1", "GDPR Art. 32(1)(b)"],
+            new PublicContainerAccess().Frameworks.Select(f => f.ToString()));
+    }
+
+    [Fact]
+    public void Registering_an_id_twice_is_refused()
+    {
+        Assert.Throws<ArgumentException>(() => new PatternRegistry([new BlobSoftDelete(), new BlobSoftDelete()]));
+    }
+
+    [Fact]
+    public void A_scan_runs_every_pattern_in_id_order()
+    {
+        var state = Samples.Account(
+            Samples.Service(deleteRetention: RetentionPolicy.Disabled, logging: new AnalyticsLogging("1.0", false, true, true, RetentionPolicy.Disabled)),
+            Samples.Container());
+
+        var findings = PatternRegistry.Default.Detect(state);
+
+        Assert.Equal(["AZ-STG-001", "AZ-STG-003", "AZ-STG-005"], findings.Select(f => f.PatternId));
+    }
+
+    [Fact]
+    public void Every_shipped_pattern_declares_an_inverse()
+    {
+        Assert.All(PatternRegistry.Default.All, p => Assert.True(p.IsReversible, $"{p.Id} declares irreversible: {p.IrreversibleReason}"));
+    }
+}
