@@ -104,6 +104,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'Auth__Mode', value: 'AppService' }
         { name: 'Signing__KeyVaultUri', value: keyVaultUri }
         { name: 'Signing__KeyName', value: signingKeyName }
+        // Real accounts must enforce write-once evidence: sealing fails closed when they do not.
+        { name: 'Evidence__RequireImmutability', value: 'true' }
         { name: 'HeartbeatSchedule', value: heartbeatSchedule }
       ]
     }
