@@ -1,10 +1,13 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Panaptico.Functions.Audit;
 using Panaptico.Functions.Auth;
 using Panaptico.Functions.Caller;
+using Panaptico.Functions.Governance;
 using Panaptico.Functions.Health;
 using Panaptico.Functions.Heartbeat;
 using Panaptico.Functions.Hosting;
 using Panaptico.Functions.Platform;
+using Panaptico.Functions.Remediation;
 using Panaptico.Functions.Standalone;
 
 namespace Panaptico.Functions;
@@ -46,6 +49,9 @@ public static class FunctionApp
         builder.AddPanapticoAuth();
 
         builder.Services.AddFunction<HeartbeatFunction>(HeartbeatFunction.Name);
+        builder.Services.AddGovernance(builder.Configuration);
+        builder.Services.AddAuditApi(builder.Configuration);
+        builder.Services.AddRemediation(builder.Configuration);
 
         if (mode == HostingMode.Standalone)
         {
@@ -61,6 +67,9 @@ public static class FunctionApp
 
         app.MapHealthApi();
         app.MapCallerApi();
+        app.MapGovernanceApi();
+        app.MapAuditApi();
+        app.MapRemediationApi();
 
         app.EnsureEveryHttpFunctionIsMapped();
         if (mode == HostingMode.CustomHandler)

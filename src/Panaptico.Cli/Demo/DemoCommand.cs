@@ -1,26 +1,42 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Azure.Storage.Blobs.Models;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Panaptico.Core.Identity;
+using Panaptico.Core.Remediation;
+using Panaptico.Core.Remediation.Assets;
+using Panaptico.Core.Remediation.Chain;
 using Panaptico.Functions;
 using Panaptico.Functions.Auth;
 using Panaptico.Functions.Heartbeat;
 using Panaptico.Functions.Standalone;
+using Panaptico.Storage.Account;
 using Panaptico.Storage.Azurite;
+using Panaptico.Storage.Evidence;
+using Panaptico.Storage.Ledger;
+using Panaptico.Storage.Notifications;
+using Panaptico.Storage.Remediation;
 
 namespace Panaptico.Cli.Demo;
 
 /// <summary>
 /// The walkthrough: starts the embedded store (Azurite on loopback) and the function app standalone, shows a timer
-/// function firing and HTTP functions answering as real callers, then stops everything.
+/// function firing and HTTP functions answering as real callers; then a production container open to public read is
+/// detected by the scan, approved by an approver, backed up, fixed, verified, bundled for rollback and closed out,
+/// and the six artifacts and the change's ledger lines are printed. Then everything stops.
 /// </summary>
 public static class DemoCommand
 {
+    private const string Container = "acme-prod-customer-exports";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
     public static Command Create()
     {
         var storage = new Option<string?>("--storage") { Description = "A storage connection string; default: start Azurite" };
@@ -32,17 +48,19 @@ public static class DemoCommand
     public static async Task<int> RunAsync(string? connectionString, TextWriter output, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        void Say(string line) => output.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F2}s] {line}");
         AzuriteProcess? azurite = null;
         if (connectionString is null)
         {
             azurite = await AzuriteProcess.StartAsync(cancellationToken);
             connectionString = azurite.ConnectionString;
-            output.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F2}s] Azurite listening on loopback (temporary workspace)");
+            Say("Azurite listening on loopback (temporary workspace)");
         }
         try
         {
             var issuer = DevelopmentIssuer.Generate();
             var heartbeat = new FirstOccurrence(HeartbeatFunction.Name);
+            var chain = new ChainProgress();
             await using var app = FunctionApp.Build([], builder =>
             {
                 builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -53,29 +71,38 @@ public static class DemoCommand
                     ["AzureWebJobsStorage"] = connectionString,
                     ["Auth:SigningKeyPem"] = issuer.PublicKeyPem,
                     ["HeartbeatSchedule"] = "*/2 * * * * *",
+                    // The scan every second, over the demo's containers only (Azurite's own service defaults would
+                    // open blob-service changes too; they are not what this walkthrough is about).
+                    ["ViolationScanSchedule"] = "* * * * * *",
+                    ["Remediation:Accounts:0:ContainerPrefix"] = "acme-",
+                    ["Remediation:Accounts:0:IncludeBlobService"] = "false",
+                    ["Remediation:Owners:Addresses:platform-security"] = "platform-security@acme.example",
                 });
                 builder.Services.AddSingleton<TriggerObserver>(heartbeat);
+                builder.Services.AddSingleton<ChainObserver>(chain);
             });
             await app.StartAsync(cancellationToken);
             var baseAddress = new Uri(app.Urls.First());
-            output.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F2}s] function app standalone at {baseAddress}");
+            Say($"function app standalone at {baseAddress}");
 
             using var http = new HttpClient { BaseAddress = baseAddress };
             var health = await http.GetStringAsync(new Uri("/api/health", UriKind.Relative), cancellationToken);
-            output.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F2}s] first HTTP answer  GET /api/health -> {health}");
+            Say($"first HTTP answer  GET /api/health -> {health}");
 
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
                 issuer.Issue("demo-operator", "demo.operator", [Role.Operator]));
             var me = await http.GetStringAsync(new Uri("/api/me", UriKind.Relative), cancellationToken);
-            output.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F2}s] GET /api/me as an operator -> {me}");
+            Say($"GET /api/me as an operator -> {me}");
             var functions = JsonNode.Parse(await http.GetStringAsync(new Uri("/api/functions", UriKind.Relative), cancellationToken))!.AsArray();
-            output.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F2}s] GET /api/functions -> {string.Join(", ", functions.Select(f => $"{f!["name"]} ({f["trigger"]})"))}");
+            Say($"GET /api/functions -> {string.Join(", ", functions.Select(f => $"{f!["name"]} ({f["trigger"]})"))}");
 
-            var fired = await heartbeat.Fired.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
-            output.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F2}s] timer function Heartbeat fired for occurrence {fired:O}");
+            var fired = await heartbeat.Fired.WaitAsync(Patience, cancellationToken);
+            Say($"timer function Heartbeat fired for occurrence {fired:O}");
+
+            await WalkthroughAsync(app, issuer, chain, Say, output, cancellationToken);
 
             await app.StopAsync(cancellationToken);
-            output.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F2}s] stopped cleanly");
+            Say("stopped cleanly");
             return 0;
         }
         finally
@@ -86,6 +113,107 @@ public static class DemoCommand
             }
         }
     }
+
+    private static async Task WalkthroughAsync(
+        Microsoft.AspNetCore.Builder.WebApplication app, DevelopmentIssuer issuer, ChainProgress chain, Action<string> say, TextWriter output,
+        CancellationToken cancellationToken)
+    {
+        var storage = app.Services.GetRequiredService<StorageAccount>();
+        var container = storage.Blobs.GetBlobContainerClient(Container);
+        await container.CreateAsync(PublicAccessType.Blob,
+            new Dictionary<string, string> { ["env"] = "prod", ["owner"] = "platform-security" }, cancellationToken: cancellationToken);
+        await container.GetBlobClient("exports/2026-04/customers.csv").UploadAsync(BinaryData.FromString("id,email\n1,ada@example.com\n"), cancellationToken);
+        var asset = AssetId.BlobContainer(storage.Blobs.AccountName, Container);
+        say($"created container {Container} (metadata env=prod, owner=platform-security), open to public read");
+
+        var opened = await chain.ReachedAsync(asset, ChangeStage.Approval).WaitAsync(Patience, cancellationToken);
+        var id = opened.Id;
+        say($"ViolationScan detected it: {id} opened by {opened.RequestedBy}");
+
+        Section(output, "00 · Detection");
+        output.WriteLine($"pattern: {opened.Plan.PatternId} {opened.Ticket.Violation.Title}");
+        foreach (var evidence in opened.Finding.Evidence)
+        {
+            output.WriteLine($"evidence: {evidence}");
+        }
+        Section(output, "01 · Ticket");
+        output.WriteLine(opened.Ticket.Render());
+
+        Section(output, "02 · Approval");
+        var request = (await app.Services.GetRequiredService<OutboxNotifier>().PendingAsync(cancellationToken))
+            .First(n => n.Kind == "change.approval-requested" && n.Data?["changeId"]?.GetValue<string>() == id.ToString());
+        output.WriteLine($"push · {request.Recipient}");
+        output.WriteLine(request.Summary);
+        output.WriteLine("[ Approve ]   [ Deny ]");
+
+        // A different principal than the detector, with the approver role: separation of duties holds.
+        using var approver = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        approver.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            issuer.Issue("u-nina-ramirez", "nina.ramirez", [Role.Approver]));
+        var tap = await approver.PostAsync(new Uri($"/api/changes/{id}/approve", UriKind.Relative), null, cancellationToken);
+        tap.EnsureSuccessStatusCode();
+        var closed = await chain.ReachedAsync(asset, ChangeStage.Closed).WaitAsync(Patience, cancellationToken);
+        var approval = closed.Approval!;
+        output.WriteLine($"approved by {approval.ApproverName} ({approval.Mode.ToString().ToLowerInvariant()}, {approval.At.UtcDateTime:HH:mm:ss} UTC) -> HTTP {(int)tap.StatusCode}");
+        say($"{id} closed");
+
+        var view = (await approver.GetFromJsonAsync<JsonObject>(new Uri($"/api/changes/{id}", UriKind.Relative), cancellationToken))!;
+        var state = view["state"].Deserialize<ChangeState>(RemediationJson.Options)!;
+
+        Section(output, "03 · Backup");
+        var backup = (ContainerState)state.Backup!;
+        output.WriteLine($"{Path.GetFileName(state.BackupLocation)} for {state.Id}");
+        output.WriteLine($"publicAccess captured: {backup.PublicAccess.ToString().ToLowerInvariant()}");
+        output.WriteLine($"metadata captured: {string.Join(", ", backup.Metadata.Select(m => $"{m.Key}={m.Value}"))}");
+        output.WriteLine($"stored access policies captured: {backup.AccessPolicies.Count}");
+        output.WriteLine($"stored at: {state.BackupLocation}");
+        output.WriteLine($"sha256: {state.BackupSha256}");
+        output.WriteLine($"retention: {RollbackVault.DefaultRetention.TotalDays:F0} days");
+
+        Section(output, "04 · Fix");
+        output.WriteLine("remediation command");
+        output.WriteLine(Indent(state.Plan.Command));
+        foreach (var check in state.Verification!.Fields)
+        {
+            output.WriteLine($"verify: {check.Reason}");
+        }
+        output.WriteLine($"status: {(state.Verification.Matches ? "applied" : "mismatch")} ({state.FixAppliedAt!.Value.UtcDateTime:HH:mm:ss.fff} UTC)");
+        output.WriteLine($"container now: public access {(await container.GetAccessPolicyAsync(cancellationToken: cancellationToken)).Value.BlobPublicAccess}");
+
+        Section(output, "05 · Rollback");
+        var bundle = state.Bundle!;
+        output.WriteLine("inverse command (stored, not run)");
+        output.WriteLine(Indent(((InversePlan)bundle.Inverse).Command));
+        output.WriteLine($"bound to: {bundle.ChangeId}");
+        output.WriteLine($"stored at: {state.BundleLocation}");
+        output.WriteLine($"available until: {bundle.AvailableUntil!.Value.UtcDateTime:yyyy-MM-dd HH:mm} UTC (30 days)");
+
+        Section(output, "06 · Alert");
+        var closeOut = (await app.Services.GetRequiredService<OutboxNotifier>().PendingAsync(cancellationToken))
+            .First(n => n.Kind == "change.closed" && n.Data?["changeId"]?.GetValue<string>() == id.ToString());
+        output.WriteLine(closeOut.Recipient);
+        output.WriteLine(closeOut.Summary);
+
+        Section(output, $"Ledger · {id}");
+        var ledger = app.Services.GetRequiredService<TableLedger>();
+        var head = await ledger.ReadHeadAsync(cancellationToken);
+        await foreach (var record in ledger.ReadRangeAsync(0, head.Tree.Size - 1, cancellationToken))
+        {
+            if (record.Subject == id.ToString())
+            {
+                output.WriteLine($"#{record.Seq,-4} {record.At.UtcDateTime:HH:mm:ss.fff}  {record.Kind,-30} {record.Actor,-36} {record.Hash[..12]}");
+            }
+        }
+        output.WriteLine();
+    }
+
+    private static void Section(TextWriter output, string title)
+    {
+        output.WriteLine();
+        output.WriteLine(title);
+    }
+
+    private static string Indent(string text) => string.Join('\n', text.Split('\n').Select(l => "  " + l));
 
     private sealed class FirstOccurrence(string function) : TriggerObserver
     {
@@ -98,6 +226,44 @@ public static class DemoCommand
             if (name == function && outcome == TimerOutcome.Fired)
             {
                 _fired.TrySetResult(occurrence);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Lets the demo wait, instead of polling, until a change on an asset has reached a stage and that transition's
+    /// outbox (ledger entries, notifications, next step) has gone out.
+    /// </summary>
+    private sealed class ChainProgress : ChainObserver
+    {
+        private readonly Lock _gate = new();
+        private readonly List<ChangeState> _dispatched = [];
+        private readonly List<(AssetId Asset, ChangeStage Stage, TaskCompletionSource<ChangeState> Reached)> _waiters = [];
+
+        public Task<ChangeState> ReachedAsync(AssetId asset, ChangeStage stage)
+        {
+            lock (_gate)
+            {
+                if (_dispatched.LastOrDefault(s => s.Plan.Asset == asset && s.Stage == stage) is { } already)
+                {
+                    return Task.FromResult(already);
+                }
+                var reached = new TaskCompletionSource<ChangeState>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiters.Add((asset, stage, reached));
+                return reached.Task;
+            }
+        }
+
+        public override void Dispatched(ChangeState state, int rows, bool recovered)
+        {
+            lock (_gate)
+            {
+                _dispatched.Add(state);
+                foreach (var waiter in _waiters.Where(w => w.Asset == state.Plan.Asset && w.Stage == state.Stage).ToList())
+                {
+                    waiter.Reached.TrySetResult(state);
+                    _waiters.Remove(waiter);
+                }
             }
         }
     }

@@ -28,6 +28,7 @@ public sealed class TableLedger : ILedgerAppender, IAsyncDisposable
 {
     public const string Partition = "ledger";
     public const string HeadRowKey = "head";
+    public const string CheckpointPartition = "checkpoints";
 
     /// <summary>An entity-group transaction holds at most 100 entities: 99 records and the head.</summary>
     public const int MaxRecordsPerBatch = 99;
@@ -73,7 +74,11 @@ public sealed class TableLedger : ILedgerAppender, IAsyncDisposable
 
     public Task EnsureCreatedAsync(CancellationToken cancellationToken) => _table.CreateIfNotExistsAsync(cancellationToken);
 
-    /// <summary>Queues the entry; completes when the transaction holding its record has committed.</summary>
+    /// <summary>
+    /// Queues the entry; completes with the record when the transaction holding it has committed. Cancellation is
+    /// honoured only before the entry is queued. If the store fails mid-commit the task faults, and (as with any
+    /// remote write) the record may nevertheless have been committed.
+    /// </summary>
     public Task<LedgerRecord> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
@@ -413,6 +418,32 @@ public sealed class TableLedger : ILedgerAppender, IAsyncDisposable
 
         lastHash ??= rows.LastOrDefault(r => long.Parse(r.RowKey, CultureInfo.InvariantCulture) == size - 1)?.GetString("Hash");
         return (tree, lastHash);
+    }
+
+    /// <summary>
+    /// Signs the current tree head and keeps it in the <c>checkpoints</c> partition (row key = tree size), so
+    /// auditors and proofs can refer to published heads. Returns the signed checkpoint.
+    /// </summary>
+    public async Task<SignedCheckpoint> PublishCheckpointAsync(ICheckpointSigner signer, string origin, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(signer);
+        var head = await ReadHeadAsync(cancellationToken);
+        var signed = await SignedCheckpoint.SignAsync(head.Checkpoint(origin), signer, cancellationToken);
+        await _table.UpsertEntityAsync(
+            new TableEntity(CheckpointPartition, RowKey(head.Size)) { ["Note"] = signed.Format() }, TableUpdateMode.Replace, cancellationToken);
+        return signed;
+    }
+
+    /// <summary>The most recently published signed checkpoint, or null when none was published.</summary>
+    public async Task<SignedCheckpoint?> ReadLatestCheckpointAsync(CancellationToken cancellationToken)
+    {
+        SignedCheckpoint? latest = null;
+        await foreach (var row in _table.QueryAsync<TableEntity>($"PartitionKey eq '{CheckpointPartition}'", select: ["Note"], cancellationToken: cancellationToken))
+        {
+            latest = SignedCheckpoint.Parse(row.GetString("Note")); // ascending row keys: the last is the largest tree
+        }
+
+        return latest;
     }
 
     public static string RowKey(long seq) => seq.ToString("D19", CultureInfo.InvariantCulture);

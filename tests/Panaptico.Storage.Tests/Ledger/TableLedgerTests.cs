@@ -122,6 +122,25 @@ public sealed class TableLedgerTests
         }
     }
 
+    [Fact]
+    public async Task A_published_checkpoint_is_the_signed_current_tree_head_and_reads_back()
+    {
+        var table = await NewTableAsync();
+        await using var ledger = new TableLedger(table, _time);
+        var signer = EcdsaCheckpointSigner.Generate("panaptico.test/ledger");
+        await Task.WhenAll(Enumerable.Range(0, 7).Select(i => ledger.AppendAsync(Entry($"e{i}"), default)));
+        await ledger.PublishCheckpointAsync(signer, "panaptico.test/ledger", default);
+        await ledger.AppendAsync(Entry("e7"), default);
+
+        var published = await ledger.PublishCheckpointAsync(signer, "panaptico.test/ledger", default);
+        var latest = await ledger.ReadLatestCheckpointAsync(default);
+
+        Assert.Equal(8, latest!.Checkpoint.Size);
+        Assert.Equal(published.Format(), latest.Format());
+        Assert.True(latest.IsSignedBy(signer.PublicKey));
+        Assert.Equal((await ledger.ReadHeadAsync(default)).Tree.Root(), latest.Checkpoint.RootHash);
+    }
+
     internal static async Task<TableClient> NewTableAsync()
     {
         var table = new TableClient(await TestStorage.ConnectionStringAsync(), TestStorage.UniqueName("ledger"));

@@ -1,0 +1,19 @@
+using Panaptico.Functions.Hosting;
+
+namespace Panaptico.Functions.Governance;
+
+/// <summary>
+/// Timer (<c>%ApprovalExpirySchedule%</c>, every minute by default): re-routes or expires approval seats past their
+/// expiry. It reads only the tasks the open-gate index says are due, never every task.
+/// </summary>
+public sealed class ApprovalExpiryFunction(GovernedExecution execution) : IFunctionHandler
+{
+    public const string Name = "ApprovalExpiry";
+
+    public async Task<FunctionResult> InvokeAsync(FunctionInvocation invocation, CancellationToken cancellationToken)
+    {
+        var changed = await execution.ExpireDueAsync(cancellationToken);
+        invocation.Log($"approval expiry: {changed} task(s) had seats re-routed or expired");
+        return FunctionResult.Empty;
+    }
+}
