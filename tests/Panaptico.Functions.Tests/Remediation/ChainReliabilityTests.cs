@@ -71,17 +71,16 @@ public sealed class ChainReliabilityTests
 
         try
         {
-            await world.Recorder.WhenAsync(() => world.Recorder.Latest.Count == chains && world.Recorder.Latest.Values.All(s => s.Stage == ChangeStage.Closed), TimeSpan.FromSeconds(20));
+            await world.Recorder.WhenAsync(() => world.Recorder.Latest.Count == chains && world.Recorder.Latest.Values.All(s => s.Stage == ChangeStage.Closed));
         }
         catch (TimeoutException)
         {
-            var dump = string.Join("\n", world.Recorder.Latest.Values.Select(s => $"{s.Id} {s.Plan.Asset.Container} latest-dispatched={s.Stage} committed={world.Recorder.CommittedState(s.Id)!.Stage} v{world.Recorder.CommittedState(s.Id)!.Version} thrown=[{string.Join(",", crashes.Thrown.Keys.Where(k => k.Change == s.Id).Select(k => $"{k.Step}@{k.Point}"))}]"));
-            throw new TimeoutException(dump);
+            throw new TimeoutException(Where(world, crashes));
         }
 
         Assert.Equal(points, crashes.Thrown.Keys.Select(k => k.Point).Distinct().Order());
-        // Every step of every chain crashed once at the change's point, where the step reaches it.
-        Assert.All(world.Recorder.Latest.Keys, id => Assert.True(crashes.Thrown.Keys.Count(k => k.Change == id) >= 4));
+        // Every step of every chain crashed once, at its change's point.
+        Assert.All(world.Recorder.Latest.Keys, id => Assert.True(crashes.Thrown.Keys.Count(k => k.Change == id && k.Step is not null) == AutoSteps.Length));
         Assert.All(containers, c => Assert.Equal(1, world.Connector.WritesTo(world.Asset(c))));
         Assert.Equal(chains, world.Recorder.Latest.Values.Select(s => s.Plan.Asset).Distinct().Count());
         foreach (var id in world.Recorder.Latest.Keys)
@@ -112,6 +111,11 @@ public sealed class ChainReliabilityTests
         Assert.Equal(PublicAccessType.None, (await container.GetAccessPolicyAsync()).Value.BlobPublicAccess);
         Assert.Single(await RemediationWorld.LedgerOfAsync(app, id), r => r.Kind == "change.approved");
     }
+
+    /// <summary>Where each chain got to and where it crashed: the message of a chain that did not finish.</summary>
+    private static string Where(RemediationWorld world, CrashOncePerStep crashes) => string.Join('\n', world.Recorder.Latest.Values.Select(s =>
+        $"{s.Id} {s.Plan.Asset.Container}: dispatched {s.Stage}, committed {world.Recorder.CommittedState(s.Id)?.Stage}; crashed at " +
+        string.Join(", ", crashes.Thrown.Keys.Where(k => k.Change == s.Id).Select(k => $"{k.Step}@{k.Point}"))));
 
     /// <summary>Throws once per change, step and point, at the point assigned to the change.</summary>
     private sealed class CrashOncePerStep(Func<ChangeId, ChainFaultPoint?> pointOf) : ChainFaults
