@@ -48,6 +48,7 @@ public static class FunctionApp
         builder.Services.AddProblemDetails();
         builder.AddPanapticoAuth();
 
+        configuration.AddDefault(HeartbeatFunction.ScheduleSetting, HeartbeatFunction.DefaultSchedule);
         builder.Services.AddFunction<HeartbeatFunction>(HeartbeatFunction.Name);
         builder.Services.AddGovernance(builder.Configuration);
         builder.Services.AddAuditApi(builder.Configuration);

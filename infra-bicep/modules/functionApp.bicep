@@ -108,6 +108,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'Evidence__RequireImmutability', value: 'true' }
         { name: 'HeartbeatSchedule', value: heartbeatSchedule }
         { name: 'ApprovalExpirySchedule', value: '0 * * * * *' }
+        { name: 'ViolationScanSchedule', value: '0 * * * * *' }
+        { name: 'RemediationQueue', value: 'remediation' }
       ]
     }
   }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration.Memory;
 using Panaptico.Functions.Hosting;
 using Panaptico.Storage.Account;
 using Panaptico.Storage.Evidence;
@@ -29,14 +28,7 @@ public static class GovernanceSetup
 
     public static IServiceCollection AddGovernance(this IServiceCollection services, IConfiguration configuration)
     {
-        // The timer's %ApprovalExpirySchedule% must resolve, so a default goes in beneath every other source.
-        if (configuration[ExpiryScheduleSetting] is null && configuration is IConfigurationBuilder builder)
-        {
-            builder.Sources.Insert(0, new MemoryConfigurationSource
-            {
-                InitialData = [KeyValuePair.Create<string, string?>(ExpiryScheduleSetting, DefaultExpirySchedule)],
-            });
-        }
+        configuration.AddDefault(ExpiryScheduleSetting, DefaultExpirySchedule);
 
         var section = configuration.GetSection("Governance");
         services.AddSingleton(new GovernanceOptions

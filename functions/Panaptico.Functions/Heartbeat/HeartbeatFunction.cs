@@ -11,6 +11,8 @@ namespace Panaptico.Functions.Heartbeat;
 public sealed class HeartbeatFunction(StorageAccount storage, TimeProvider time, IConfiguration configuration) : IFunctionHandler
 {
     public const string Name = "Heartbeat";
+    public const string ScheduleSetting = "HeartbeatSchedule";
+    public const string DefaultSchedule = "0 */5 * * * *";
 
     public async Task<FunctionResult> InvokeAsync(FunctionInvocation invocation, CancellationToken cancellationToken)
     {
