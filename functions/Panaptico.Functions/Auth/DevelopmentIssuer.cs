@@ -35,23 +35,6 @@ public sealed class DevelopmentIssuer
 
     public static DevelopmentIssuer Generate(TimeProvider? time = null) => new(ECDsa.Create(ECCurve.NamedCurves.nistP256), time);
 
-    /// <summary>Loads the dev key from a PEM file, creating it on first use (the workspace is git-ignored).</summary>
-    public static DevelopmentIssuer FromFile(string path, TimeProvider? time = null)
-    {
-        var key = ECDsa.Create();
-        if (File.Exists(path))
-        {
-            key.ImportFromPem(File.ReadAllText(path));
-        }
-        else
-        {
-            key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            File.WriteAllText(path, key.ExportPkcs8PrivateKeyPem());
-        }
-        return new DevelopmentIssuer(key, time);
-    }
-
     public string Issue(string subject, string name, IEnumerable<string> roles, TimeSpan? lifetime = null)
     {
         var now = _time.GetUtcNow().UtcDateTime;
