@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authorization;
+using Panaptico.Core.Governance.Approvals;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Remediation;
 using Panaptico.Core.Remediation.Chain;
@@ -14,7 +15,9 @@ namespace Panaptico.Functions.Remediation;
 
 /// <summary>
 /// Change records over HTTP: read them (any Panaptico role), approve or deny one (approver), revert one (operator or
-/// admin). A refusal is <c>application/problem+json</c> with the chain's reason, and changes nothing.
+/// admin). Approve and deny sign a seat of the change's approval gate: <c>{ "seatId"?, "rationale", "contextPackSha256" }</c>
+/// (plus <c>acknowledgesIrreversible</c> to approve); the chain moves once every seat is signed. A refusal is
+/// <c>application/problem+json</c> with the chain's or the gate's reason, and changes nothing.
 /// </summary>
 public static class RemediationApi
 {
@@ -58,13 +61,13 @@ public static class RemediationApi
         })]));
     }
 
-    private static async Task<IResult> GetAsync(string changeId, DurableChangeChain chain, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string changeId, DurableChangeChain chain, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!ChangeId.TryParse(changeId, out var id))
         {
             return NotAChangeId(changeId);
         }
-        return await chain.GetAsync(id.Value, cancellationToken) is { } view ? Results.Json(ChangeJson.Of(view)) : NotFound(id.Value);
+        return await chain.GetAsync(id.Value, cancellationToken) is { } view ? Results.Json(ChangeJson.Of(view, time.GetUtcNow())) : NotFound(id.Value);
     }
 
     private static async Task<IResult> ApproveAsync(
@@ -79,8 +82,14 @@ public static class RemediationApi
         {
             return Problem(400, "Invalid request", "acknowledgesIrreversible must be true or false");
         }
+        if (SignatureOf(body.Json) is not { } signature)
+        {
+            return SignatureProblem();
+        }
         var acknowledges = body.Json?["acknowledgesIrreversible"]?.GetValue<bool>() ?? false;
-        return await DecideAsync(changeId, chain, () => new ApprovalGranted(context.Caller(), time.GetUtcNow(), acknowledges), 202, cancellationToken);
+        return await DecideAsync(changeId, chain,
+            () => new SeatApproved(context.Caller(), time.GetUtcNow(), signature.SeatId, signature.Rationale, signature.ContextPackSha256, acknowledges),
+            time, cancellationToken);
     }
 
     private static async Task<IResult> DenyAsync(
@@ -91,20 +100,41 @@ public static class RemediationApi
         {
             return body.Problem;
         }
-        if (body.Json?["reason"] is { } reasonNode && reasonNode.GetValueKind() != JsonValueKind.String)
+        if (SignatureOf(body.Json) is not { } signature)
         {
-            return Problem(400, "Invalid request", "reason must be text");
+            return SignatureProblem();
         }
-        var reason = body.Json?["reason"]?.GetValue<string>() ?? "";
-        return await DecideAsync(changeId, chain, () => new ApprovalDenied(context.Caller(), time.GetUtcNow(), reason), 200, cancellationToken);
+        return await DecideAsync(changeId, chain,
+            () => new SeatDenied(context.Caller(), time.GetUtcNow(), signature.SeatId, signature.Rationale, signature.ContextPackSha256),
+            time, cancellationToken);
     }
+
+    /// <summary>
+    /// The signature fields of an approve or deny body; null when one is not text or the hash is missing. A blank
+    /// rationale is left to the gate, which refuses it with its own reason.
+    /// </summary>
+    private static SeatSignature? SignatureOf(JsonObject? json)
+    {
+        string? Text(string name) => json?[name] is { } node && node.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
+        bool IsTextOrAbsent(string name) => json?[name] is null || json[name]!.GetValueKind() == JsonValueKind.String;
+        if (!IsTextOrAbsent("seatId") || !IsTextOrAbsent("rationale") || Text("contextPackSha256") is not { Length: > 0 } hash)
+        {
+            return null;
+        }
+        return new SeatSignature(Text("seatId"), Text("rationale") ?? "", hash.Trim());
+    }
+
+    private static IResult SignatureProblem() => Problem(400, "Invalid request",
+        "the body must be { \"seatId\"?: text, \"rationale\": text, \"contextPackSha256\": the hash of the context pack you reviewed (GET the change) }");
+
+    private sealed record SeatSignature(string? SeatId, string Rationale, string ContextPackSha256);
 
     private static Task<IResult> RevertAsync(
         string changeId, HttpContext context, DurableChangeChain chain, TimeProvider time, CancellationToken cancellationToken) =>
-        DecideAsync(changeId, chain, () => new RevertRequested(context.Caller(), time.GetUtcNow()), 202, cancellationToken);
+        DecideAsync(changeId, chain, () => new RevertRequested(context.Caller(), time.GetUtcNow()), time, cancellationToken);
 
     private static async Task<IResult> DecideAsync(
-        string changeId, DurableChangeChain chain, Func<ChainEvent> decision, int acceptedStatus, CancellationToken cancellationToken)
+        string changeId, DurableChangeChain chain, Func<ChainEvent> decision, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!ChangeId.TryParse(changeId, out var parsed))
         {
@@ -121,8 +151,10 @@ public static class RemediationApi
             return Refused(refusal);
         }
         var view = await chain.GetAsync(id, cancellationToken);
-        // A repeated decision (a second tap) changes nothing and answers as the first did.
-        return Results.Json(ChangeJson.Of(view!), statusCode: result.Outcome is ChainTransition ? acceptedStatus : 200);
+        // 202 when the chain set work running (the gate cleared, a revert began); 200 when it was recorded only (a seat
+        // signed while others are awaited, a denial) or repeated (a second tap changes nothing).
+        var running = result.Outcome is ChainTransition { Messages.Count: > 0 } transition && transition.State.Stage is not ChangeStage.Approval;
+        return Results.Json(ChangeJson.Of(view!, time.GetUtcNow()), statusCode: running ? 202 : 200);
     }
 
     private static IResult Refused(ChainRefusal refusal) => refusal.Code switch
@@ -133,6 +165,7 @@ public static class RemediationApi
         RefusalCode.Conflict => Problem(409, "Conflict", refusal.Reason),
         RefusalCode.Gone => Problem(410, "Gone", refusal.Reason),
         RefusalCode.IrreversibleNotAcknowledged => Problem(422, "Irreversible fix not acknowledged", refusal.Reason),
+        RefusalCode.NotFound => Problem(404, "Not found", refusal.Reason),
         _ => Problem(400, "Refused", refusal.Reason),
     };
 
@@ -168,7 +201,7 @@ public static class RemediationApi
 /// <summary>A change as the API answers it: the state in the remediation JSON shape, its rendered artifacts, and its history.</summary>
 public static class ChangeJson
 {
-    public static JsonObject Of(ChangeView view)
+    public static JsonObject Of(ChangeView view, DateTimeOffset now)
     {
         var state = view.State;
         return new JsonObject
@@ -182,6 +215,7 @@ public static class ChangeJson
             ["ticket"] = state.Ticket.ToJson(),
             ["ticketText"] = state.Ticket.Render(),
             ["approvalExpiresAt"] = state.ApprovalExpiresAt,
+            ["approvalGate"] = state.ApprovalGate is { } gate ? GateJson(gate, now) : null,
             ["rollbackAvailableUntil"] = state.Bundle?.AvailableUntil,
             ["closeOut"] = state.CloseOut?.ToJson(),
             ["closeOutText"] = state.CloseOut?.Render(),
@@ -195,6 +229,38 @@ public static class ChangeJson
                 ["to"] = h.To.Name(),
                 ["actor"] = h.Actor,
                 ["detail"] = h.Detail,
+            })]),
+        };
+    }
+
+    /// <summary>The approval gate as an approver reads it: each seat, whom it is routed to and why, who signed, and the pack hash to sign.</summary>
+    public static JsonObject GateJson(ApprovalGateRecord gate, DateTimeOffset now)
+    {
+        var status = ApprovalGate.Evaluate(gate, now);
+        return new JsonObject
+        {
+            ["state"] = gate.State.ToString().ToLowerInvariant(),
+            ["progress"] = status.Progress,
+            ["rulesVersion"] = gate.RulesVersion,
+            ["requester"] = gate.RequesterId,
+            ["contextPackSha256"] = gate.ContextPackHash,
+            ["contextPack"] = gate.ContextPack.ToJson(),
+            ["seats"] = new JsonArray([.. status.Seats.Select(s => (JsonNode)new JsonObject
+            {
+                ["seatId"] = s.Seat.Id,
+                ["approver"] = s.Seat.Approver.Name,
+                ["members"] = new JsonArray([.. s.Seat.Approver.Members.Select(m => (JsonNode)JsonValue.Create(m))]),
+                ["routedBecause"] = s.Seat.RoutedBecause,
+                ["rule"] = s.Seat.RuleId,
+                ["rulesVersion"] = s.Seat.RulesVersion,
+                ["state"] = s.Seat.State.ToString().ToLowerInvariant(),
+                ["status"] = s.Status,
+                ["expiresAt"] = s.Seat.ExpiresAt,
+                ["signedBy"] = s.Signature?.ApproverId,
+                ["signedByName"] = s.Signature?.ApproverName,
+                ["signedAt"] = s.Signature?.SignedAt,
+                ["rationale"] = s.Signature?.Rationale,
+                ["contextPackSha256"] = s.Signature?.ContextPackHash,
             })]),
         };
     }

@@ -8,6 +8,7 @@ using Panaptico.Core.Notifications;
 using Panaptico.Core.Remediation;
 using Panaptico.Core.Remediation.Chain;
 using Panaptico.Core.Remediation.Tickets;
+using Panaptico.Functions.Governance;
 using Panaptico.Functions.Hosting;
 using Panaptico.Storage.Account;
 using Panaptico.Storage.Evidence;
@@ -85,7 +86,9 @@ public static class RemediationSetup
             ?? throw new InvalidOperationException($"app setting '{QueueSetting}' is not set"));
         var patterns = sp.GetRequiredService<PatternRegistry>();
         return new DurableChangeChain(
-            new ChangeChain(patterns, sp.GetRequiredService<RemediationPolicy>()),
+            // A production change's approval is routed by the governance rules; read lazily so a missing file fails routing, not start-up.
+            new ChangeChain(patterns, sp.GetRequiredService<RemediationPolicy>(),
+                sp.GetService<ApprovalRulesSource>() is { } rules ? () => rules.Rules : null),
             patterns,
             new ChangeTable(table),
             new ChangeIdCounter(table),

@@ -146,15 +146,37 @@ public static class DemoCommand
         output.WriteLine(request.Summary);
         output.WriteLine("[ Approve ]   [ Deny ]");
 
-        // A different principal than the detector, with the approver role: separation of duties holds.
+        // A different principal than the detector, with the approver role: separation of duties holds. The approver
+        // reads the routed seat and why it was routed, then signs it with a rationale and the context pack hash they saw.
         using var approver = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
         approver.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-            issuer.Issue("u-nina-ramirez", "nina.ramirez", [Role.Approver]));
-        var tap = await approver.PostAsync(new Uri($"/api/changes/{id}/approve", UriKind.Relative), null, cancellationToken);
-        tap.EnsureSuccessStatusCode();
+            issuer.Issue("nina.ramirez", "nina.ramirez", [Role.Approver]));
+        var pending = (await approver.GetFromJsonAsync<JsonObject>(new Uri($"/api/changes/{id}", UriKind.Relative), cancellationToken))!;
+        var gate = pending["approvalGate"]!;
+        var hash = gate["contextPackSha256"]!.GetValue<string>();
+        var seats = gate["seats"]!.AsArray();
+        foreach (var seat in seats)
+        {
+            output.WriteLine($"seat {seat!["seatId"]} → {seat["approver"]} (rule {seat["rule"]}, rules {seat["rulesVersion"]})");
+            output.WriteLine($"  routed because: {seat["routedBecause"]}");
+        }
+        output.WriteLine($"context pack sha256: {hash}");
+        const string Rationale = "customer exports must not be public; the fix is reversible for 30 days";
+        HttpResponseMessage? tap = null;
+        foreach (var seat in seats.Where(s => s!["members"]!.AsArray().Any(m => m!.GetValue<string>() == "nina.ramirez")))
+        {
+            tap = await approver.PostAsJsonAsync(new Uri($"/api/changes/{id}/approve", UriKind.Relative), new JsonObject
+            {
+                ["seatId"] = seat!["seatId"]!.GetValue<string>(),
+                ["rationale"] = Rationale,
+                ["contextPackSha256"] = hash,
+            }, cancellationToken);
+            tap.EnsureSuccessStatusCode();
+        }
         var closed = await chain.ReachedAsync(asset, ChangeStage.Closed).WaitAsync(Patience, cancellationToken);
         var approval = closed.Approval!;
-        output.WriteLine($"approved by {approval.ApproverName} ({approval.Mode.ToString().ToLowerInvariant()}, {approval.At.UtcDateTime:HH:mm:ss} UTC) -> HTTP {(int)tap.StatusCode}");
+        output.WriteLine($"signed by {approval.ApproverName}: \"{approval.Reason}\"");
+        output.WriteLine($"approved by {approval.ApproverName} ({approval.Mode.ToString().ToLowerInvariant()}, {approval.At.UtcDateTime:HH:mm:ss} UTC) -> HTTP {(int)tap!.StatusCode}");
         say($"{id} closed");
 
         var view = (await approver.GetFromJsonAsync<JsonObject>(new Uri($"/api/changes/{id}", UriKind.Relative), cancellationToken))!;

@@ -604,12 +604,20 @@ public sealed class DurableChangeChain
     private static List<OutboxItem> Outbox(ChainTransition transition, IReadOnlyList<Notification> extra)
     {
         var items = new List<OutboxItem>();
+        var h = 0;
         for (var i = 0; i < transition.Ledger.Count; i++)
         {
-            // The domain writes one ledger entry per history entry, in order; the sequence makes a replayed entry recognisable.
+            // The domain writes one ledger entry per history entry, in order, with the approval gate's own entries
+            // (approval.*) just before the history entry they led to: each carries that entry's sequence, which makes a
+            // replayed entry recognisable (kinds differ within one sequence).
             var entry = transition.Ledger[i];
+            var history = transition.History[Math.Min(h, transition.History.Count - 1)];
+            if (entry.Kind == history.Event)
+            {
+                h++;
+            }
             var data = (entry.Data?.DeepClone() as System.Text.Json.Nodes.JsonObject) ?? [];
-            data[LedgerReplayCheck.SequenceField] = transition.History[i].Sequence;
+            data[LedgerReplayCheck.SequenceField] = history.Sequence;
             items.Add(new OutboxItem(OutboxKind.Ledger, JsonSerializer.Serialize(entry with { Data = data }, JsonSerializerOptions.Web)));
         }
         items.AddRange(transition.Notifications.Concat(extra)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Azure.Storage.Blobs.Models;
+using Panaptico.Core.Governance.Approvals;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Ledger;
 using Panaptico.Core.Remediation;
@@ -28,13 +29,13 @@ public class ChainWalkthroughTests
         Assert.Equal(PublicAccessType.Blob, (await container.GetAccessPolicyAsync()).Value.BlobPublicAccess);
 
         account.Time.Advance(TimeSpan.FromSeconds(75));
-        state = await runner.ApplyAsync(state, new ApprovalGranted(Approver, account.Time.GetUtcNow()));
+        state = await runner.ApplyAsync(state, Sign(state, account.Time.GetUtcNow()));
 
         Assert.Equal(ChangeStage.Closed, state.Stage);
         Assert.Equal(PublicAccessType.None, (await container.GetAccessPolicyAsync()).Value.BlobPublicAccess);
         Assert.Contains("approver: nina.ramirez", state.CloseOut!.Render(), StringComparison.Ordinal);
         Assert.Equal(
-            ["change.opened", "change.approval-requested", "change.approved", "change.backed-up", "change.fixed",
+            ["change.opened", "approval.routed", "change.approval-requested", "approval.signed", "approval.cleared", "change.approved", "change.backed-up", "change.fixed",
              "change.verified", "change.rollback-bundle-stored", "change.closed"],
             runner.Ledger.Select(l => l.Kind));
 
@@ -50,7 +51,7 @@ public class ChainWalkthroughTests
     {
         var (account, runner, container) = await ArrangeAsync("late");
         var state = await runner.OpenAsync();
-        state = await runner.ApplyAsync(state, new ApprovalGranted(Approver, account.Time.GetUtcNow()));
+        state = await runner.ApplyAsync(state, Sign(state, account.Time.GetUtcNow()));
 
         account.Time.Advance(TimeSpan.FromDays(31));
         var outcome = runner.Chain.Apply(state, new RevertRequested(Operator, account.Time.GetUtcNow()));
@@ -65,9 +66,27 @@ public class ChainWalkthroughTests
         var name = TestStorage.UniqueName(prefix);
         var container = account.Client.GetBlobContainerClient(name);
         await container.CreateAsync(PublicAccessType.Blob, new Dictionary<string, string> { ["env"] = "prod", ["team"] = "platform-security" });
-        var chain = new ChangeChain(PatternRegistry.Default, new RemediationPolicy());
+        var chain = new ChangeChain(PatternRegistry.Default, new RemediationPolicy(), ShippedRules.Value);
         return (account, new InlineChainRunner(chain, account, name), container);
     }
+
+    /// <summary>The approver signs the seat the shipped rules route to them, on the context pack they reviewed.</summary>
+    private static SeatApproved Sign(ChangeState state, DateTimeOffset at) =>
+        new(Approver, at, null, "customer exports must not be public", state.ApprovalGate!.ContextPackHash);
+
+    // The rules file shipped beside the app, found above the test binaries.
+    private static readonly Lazy<ApprovalRules> ShippedRules = new(() =>
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "src", "Panaptico.Core", "Governance", "Approvals", "approval-routes.sample.yaml");
+            if (File.Exists(candidate))
+            {
+                return ApprovalRules.Parse(File.ReadAllText(candidate));
+            }
+        }
+        throw new FileNotFoundException("approval-routes.sample.yaml not found above the test binaries");
+    });
 
     /// <summary>What the queue handlers will do, run inline: no queues, no persistence, same calls.</summary>
     private sealed class InlineChainRunner(ChangeChain chain, AzuriteAccount account, string containerName)

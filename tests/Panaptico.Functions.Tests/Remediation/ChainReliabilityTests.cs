@@ -101,8 +101,8 @@ public sealed class ChainReliabilityTests
         var approver = app.CreateClient(People.Approver(app));
 
         crash.Armed = true;
-        var crashed = await approver.PostAsync($"/api/changes/{id}/approve", null);
-        var again = await approver.PostAsync($"/api/changes/{id}/approve", null);
+        var crashed = await People.ApproveAsync(approver, id);
+        var again = await People.ApproveAsync(approver, id);
         await RemediationWorld.ScanAsync(app); // the sweep dispatches what the crashed request committed
         await RemediationWorld.PumpAsync(app, () => world.Recorder.StageOf(id) == ChangeStage.Closed);
 

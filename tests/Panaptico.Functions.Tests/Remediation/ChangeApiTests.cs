@@ -37,7 +37,7 @@ public sealed class ChangeApiTests
         Assert.Matches(@"^CHG-\d{4}-\d{4}-\d{3}$", opened.Id.ToString());
 
         time.Advance(TimeSpan.FromSeconds(75));
-        var approved = await app.CreateClient(People.Approver(app)).PostAsync($"/api/changes/{opened.Id}/approve", null);
+        var approved = await People.ApproveAsync(app.CreateClient(People.Approver(app)), opened.Id);
         Assert.Equal(HttpStatusCode.Accepted, approved.StatusCode);
         await RemediationWorld.PumpAsync(app, () => world.Recorder.StageOf(opened.Id) == ChangeStage.Closed);
 
@@ -50,7 +50,11 @@ public sealed class ChangeApiTests
         string[] path = ["change.opened", "change.approval-requested", "change.approved", "change.backed-up", "change.fixed",
             "change.verified", "change.rollback-bundle-stored", "change.closed"];
         Assert.Equal(path, change["history"]!.AsArray().Select(h => h!["event"]!.GetValue<string>()));
-        Assert.Equal(path, (await RemediationWorld.LedgerOfAsync(app, opened.Id)).Select(r => r.Kind));
+        // The ledger also holds the approval gate's own records, in the same stream.
+        string[] ledger = ["change.opened", "approval.routed", "change.approval-requested", "approval.signed", "approval.cleared", .. path[2..]];
+        Assert.Equal(ledger, (await RemediationWorld.LedgerOfAsync(app, opened.Id)).Select(r => r.Kind));
+        var signed = Assert.Single(await RemediationWorld.LedgerOfAsync(app, opened.Id), r => r.Kind == "approval.signed");
+        Assert.Equal(("nina.ramirez", "Owns cost envelope & perf SLO for platform"), (signed.Actor, signed.Data!["routedBecause"]!.GetValue<string>()));
 
         // The backup in the rollback vault is the exact state before the fix, and the state names its hash.
         var state = change["state"].Deserialize<ChangeState>(RemediationJson.Options)!;
@@ -76,8 +80,8 @@ public sealed class ChangeApiTests
         var id = world.Recorder.ChangeOn(world.Asset(container))!.Id;
         var approver = app.CreateClient(People.Approver(app));
 
-        var reasonless = await approver.PostAsync($"/api/changes/{id}/deny", People.Json("""{"reason":"  "}"""));
-        var denied = await approver.PostAsync($"/api/changes/{id}/deny", People.Json("""{"reason":"static website, public by design"}"""));
+        var reasonless = await People.DenyAsync(approver, id, "  ");
+        var denied = await People.DenyAsync(approver, id, "static website, public by design");
         await RemediationWorld.PumpAsync(app);
 
         await AssertProblemAsync(reasonless, HttpStatusCode.BadRequest);
@@ -100,12 +104,53 @@ public sealed class ChangeApiTests
         await RemediationWorld.ScanAsync(app);
         var id = world.Recorder.ChangeOn(world.Asset(container))!.Id;
 
-        var response = await app.CreateClient(People.Approver(app, id: "u-nina")).PostAsync($"/api/changes/{id}/approve", null);
+        var response = await People.ApproveAsync(app.CreateClient(People.Approver(app, id: "u-nina")), id);
 
         var problem = await AssertProblemAsync(response, HttpStatusCode.Forbidden);
         Assert.Equal("Separation of duties", problem["title"]!.GetValue<string>());
         Assert.Equal("approval", (await GetAsync(app, id))["stage"]!.GetValue<string>());
         Assert.DoesNotContain(await RemediationWorld.LedgerOfAsync(app, id), r => r.Kind == "change.approved");
+    }
+
+    [Fact]
+    public async Task A_change_shows_its_routed_seat_and_the_gate_refuses_reasonless_stale_or_unrouted_signatures()
+    {
+        var (world, time, app) = await StartAsync();
+        await using var __ = app;
+        var container = await world.CreateContainerAsync("payroll", production: true, PublicAccessType.Blob);
+        await RemediationWorld.ScanAsync(app);
+        var id = world.Recorder.ChangeOn(world.Asset(container))!.Id;
+        var gate = (await GetAsync(app, id))["approvalGate"]!;
+        var hash = gate["contextPackSha256"]!.GetValue<string>();
+        var approver = app.CreateClient(People.Approver(app));
+
+        var seat = Assert.Single(gate["seats"]!.AsArray())!;
+        Assert.Equal(("domain-cost-owner", "Nina Ramirez", "Owns cost envelope & perf SLO for platform", "open"),
+            (seat["seatId"]!.GetValue<string>(), seat["approver"]!.GetValue<string>(), seat["routedBecause"]!.GetValue<string>(), seat["state"]!.GetValue<string>()));
+        Assert.Matches("^[0-9a-f]{64}$", hash);
+        Assert.Contains("az storage container set-permission", gate["contextPack"]!["workloadDiff"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var reasonless = await approver.PostAsync($"/api/changes/{id}/approve", People.Json($$"""{"rationale":" ","contextPackSha256":"{{hash}}"}"""));
+        var stale = await approver.PostAsync($"/api/changes/{id}/approve", People.Json($$"""{"rationale":"ok","contextPackSha256":"{{new string('0', 64)}}"}"""));
+        var unrouted = await People.ApproveAsync(app.CreateClient(People.Approver(app, id: "u-ravi", name: "ravi")), id);
+        var noSuchSeat = await approver.PostAsync($"/api/changes/{id}/approve", People.Json($$"""{"seatId":"nope","rationale":"ok","contextPackSha256":"{{hash}}"}"""));
+
+        Assert.Contains("rationale", (await AssertProblemAsync(reasonless, HttpStatusCode.BadRequest))["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains(hash, (await AssertProblemAsync(stale, HttpStatusCode.Conflict))["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        await AssertProblemAsync(unrouted, HttpStatusCode.Forbidden);
+        await AssertProblemAsync(noSuchSeat, HttpStatusCode.NotFound);
+        var unchanged = await GetAsync(app, id);
+        Assert.Equal(("approval", 2), (unchanged["stage"]!.GetValue<string>(), unchanged["version"]!.GetValue<int>()));
+        Assert.DoesNotContain(await RemediationWorld.LedgerOfAsync(app, id), r => r.Kind == "approval.signed");
+
+        time.Advance(TimeSpan.FromSeconds(30));
+        var approved = await approver.PostAsync($"/api/changes/{id}/approve", People.Json($$"""{"rationale":"payroll must not be public","contextPackSha256":"{{hash}}"}"""));
+
+        Assert.Equal(HttpStatusCode.Accepted, approved.StatusCode);
+        var signedSeat = (await approved.Content.ReadFromJsonAsync<JsonObject>())!["approvalGate"]!["seats"]![0]!;
+        Assert.Equal(("signed", "nina.ramirez", "payroll must not be public", hash),
+            (signedSeat["state"]!.GetValue<string>(), signedSeat["signedBy"]!.GetValue<string>(), signedSeat["rationale"]!.GetValue<string>(),
+             signedSeat["contextPackSha256"]!.GetValue<string>()));
     }
 
     [Fact]
@@ -138,10 +183,10 @@ public sealed class ChangeApiTests
         var approver = app.CreateClient(People.Approver(app));
 
         time.Advance(TimeSpan.FromSeconds(2));
-        var lateApproval = await approver.PostAsync($"/api/changes/{id}/approve", null);
+        var lateApproval = await People.ApproveAsync(approver, id);
         // The expiry timer is the delayed queue message; it becomes visible a second after the change opened.
         await RemediationWorld.PumpAsync(app, () => world.Recorder.StageOf(id) == ChangeStage.Expired);
-        var lateDenial = await approver.PostAsync($"/api/changes/{id}/deny", People.Json("""{"reason":"too late"}"""));
+        var lateDenial = await People.DenyAsync(approver, id, "too late");
 
         await AssertProblemAsync(lateApproval, HttpStatusCode.Gone);
         await AssertProblemAsync(lateDenial, HttpStatusCode.Gone);
@@ -169,7 +214,7 @@ public sealed class ChangeApiTests
         await RemediationWorld.ScanAsync(app);
         var id = world.Recorder.ChangeOn(world.Asset(container))!.Id;
 
-        await app.CreateClient(People.Approver(app)).PostAsync($"/api/changes/{id}/approve", null);
+        await People.ApproveAsync(app.CreateClient(People.Approver(app)), id);
         await RemediationWorld.PumpAsync(app, () => world.Recorder.StageOf(id) == ChangeStage.RolledBack);
 
         Assert.Equal(PublicAccessType.BlobContainer, (await container.GetAccessPolicyAsync()).Value.BlobPublicAccess);
@@ -268,7 +313,7 @@ public sealed class ChangeApiTests
         await RemediationWorld.ScanAsync(app);
         var id = world.Recorder.ChangeOn(world.Asset(container))!.Id;
 
-        await app.CreateClient(People.Approver(app)).PostAsync($"/api/changes/{id}/approve", null);
+        await People.ApproveAsync(app.CreateClient(People.Approver(app)), id);
         await RemediationWorld.PumpAsync(app, () => world.Recorder.StageOf(id) == ChangeStage.Stuck);
 
         var stuck = Assert.Single(await RemediationWorld.LedgerOfAsync(app, id), r => r.Kind == "change.stuck");
@@ -292,6 +337,9 @@ public sealed class ChangeApiTests
         await AssertProblemAsync(await approver.PostAsync($"/api/changes/{id}/approve", People.Json("{not json")), HttpStatusCode.BadRequest);
         await AssertProblemAsync(await approver.PostAsync($"/api/changes/{id}/approve", People.Json("""{"acknowledgesIrreversible":"yes"}""")), HttpStatusCode.BadRequest);
         await AssertProblemAsync(await approver.PostAsync($"/api/changes/{id}/deny", People.Json("[1]")), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await approver.PostAsync($"/api/changes/{id}/approve", null), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await approver.PostAsync($"/api/changes/{id}/approve", People.Json("""{"rationale":"no hash given"}""")), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await approver.PostAsync($"/api/changes/{id}/approve", People.Json("""{"rationale":7,"contextPackSha256":"abc"}""")), HttpStatusCode.BadRequest);
         await AssertProblemAsync(await approver.GetAsync("/api/changes/CHG-1999-0101-001"), HttpStatusCode.NotFound);
         await AssertProblemAsync(await approver.GetAsync("/api/changes/not-a-change"), HttpStatusCode.BadRequest);
         await AssertProblemAsync(await approver.GetAsync("/api/changes?max=0"), HttpStatusCode.BadRequest);
@@ -314,7 +362,7 @@ public sealed class ChangeApiTests
         var container = await world.CreateContainerAsync("downloads", production: true, PublicAccessType.Blob);
         await RemediationWorld.ScanAsync(app);
         var id = world.Recorder.ChangeOn(world.Asset(container))!.Id;
-        await app.CreateClient(People.Approver(app)).PostAsync($"/api/changes/{id}/approve", null);
+        await People.ApproveAsync(app.CreateClient(People.Approver(app)), id);
         await RemediationWorld.PumpAsync(app, () => world.Recorder.StageOf(id) == ChangeStage.Closed);
         return (container, id);
     }

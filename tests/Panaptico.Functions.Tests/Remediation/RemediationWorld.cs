@@ -279,8 +279,23 @@ public sealed class ChainRecorder : ChainObserver
 /// <summary>Tokens of the people in the walkthrough.</summary>
 public static class People
 {
-    public static string Approver(TestFunctionApp app, string id = "u-nina", string name = "nina.ramirez") =>
+    /// <summary>Nina is the platform owner the shipped rules route a production change's seat to.</summary>
+    public static string Approver(TestFunctionApp app, string id = "nina.ramirez", string name = "nina.ramirez") =>
         app.Issuer.Issue(id, name, [Core.Identity.Role.Approver]);
+
+    /// <summary>Signs the change's routed seat as an approver does: reads the context pack hash from the change, then posts it with a rationale.</summary>
+    public static Task<HttpResponseMessage> ApproveAsync(HttpClient approver, Core.Remediation.Tickets.ChangeId id, string rationale = "public read on production data is a leak") =>
+        SignAsync(approver, id, "approve", rationale);
+
+    public static Task<HttpResponseMessage> DenyAsync(HttpClient approver, Core.Remediation.Tickets.ChangeId id, string rationale) =>
+        SignAsync(approver, id, "deny", rationale);
+
+    private static async Task<HttpResponseMessage> SignAsync(HttpClient approver, Core.Remediation.Tickets.ChangeId id, string verb, string rationale)
+    {
+        var change = await approver.GetFromJsonAsync<JsonObject>($"/api/changes/{id}");
+        var hash = change!["approvalGate"]?["contextPackSha256"]?.GetValue<string>() ?? "";
+        return await approver.PostAsync($"/api/changes/{id}/{verb}", Json(new JsonObject { ["rationale"] = rationale, ["contextPackSha256"] = hash }.ToJsonString()));
+    }
 
     public static string Operator(TestFunctionApp app) => app.Issuer.Issue("u-omar", "omar", [Core.Identity.Role.Operator]);
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using Panaptico.Core.Governance.Approvals;
 using Panaptico.Core.Remediation;
 using Panaptico.Core.Remediation.Assets;
 using Panaptico.Core.Remediation.Chain;
@@ -37,11 +38,11 @@ public sealed class ChainStorage
     }
 
     /// <summary>A chain instance on this storage, as one app instance would build it (no connector: no step runs here).</summary>
-    public async Task<(DurableChangeChain Chain, TableLedger Ledger)> InstanceAsync(TimeProvider time, ChainFaults? faults = null)
+    public async Task<(DurableChangeChain Chain, TableLedger Ledger)> InstanceAsync(TimeProvider time, ChainFaults? faults = null, ApprovalRules? rules = null)
     {
         var ledger = new TableLedger(Account.Tables.GetTableClient(Names.LedgerTable), time);
         var chain = new DurableChangeChain(
-            new ChangeChain(PatternRegistry.Default, new RemediationPolicy()),
+            new ChangeChain(PatternRegistry.Default, new RemediationPolicy(), rules),
             PatternRegistry.Default,
             new ChangeTable(Table),
             new ChangeIdCounter(Table),

@@ -1,6 +1,9 @@
+using Panaptico.Core.Governance.Approvals;
+using Panaptico.Core.Identity;
 using Panaptico.Core.Remediation.Chain;
 using Panaptico.Core.Remediation.Tickets;
 using Panaptico.Storage.Remediation;
+using Panaptico.Storage.Tests.Governance;
 
 namespace Panaptico.Storage.Tests.Remediation;
 
@@ -65,6 +68,38 @@ public class DurableChangeChainTests
         var message = Assert.Single((await storage.Queue.ReceiveMessagesAsync(10)).Value);
         Assert.Equal(ChainStep.TakeBackup, ChainStepMessage.Parse(message.Body.ToString()).Step);
         Assert.Equal(0, await steady.SweepAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_routed_approval_gate_is_stored_with_the_change_and_its_ledger_entries_survive_a_takeover_once()
+    {
+        var storage = await ChainStorage.CreateAsync();
+        var time = ChainStorage.Clock();
+        var (crashing, ledger) = await storage.InstanceAsync(time, new CrashAt(ChainFaultPoint.Dispatching), GovernanceSample.Rules);
+        var (steady, _) = await storage.InstanceAsync(time, rules: GovernanceSample.Rules);
+        var finding = ChainStorage.LongLivedPolicy("prod-exports", production: true, time.GetUtcNow());
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => crashing.OpenAsync([finding], "system:scan", CancellationToken.None));
+        var appendedBeforeCrash = (await ledger.ReadHeadAsync(CancellationToken.None)).Tree.Size;
+        time.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(1, await steady.SweepAsync(CancellationToken.None));
+        var id = Assert.Single(await steady.ListAsync(10, CancellationToken.None)).Id;
+        var gate = (await steady.GetAsync(id, CancellationToken.None))!.State.ApprovalGate!;
+        var nina = new Principal("nina.ramirez", "Nina Ramirez", new HashSet<string> { Role.Approver });
+        var signed = await steady.ApplyAsync(id, new SeatApproved(nina, time.GetUtcNow(), null, "exports must not be writable for 400 days", gate.ContextPackHash), CancellationToken.None);
+        await steady.SweepAsync(CancellationToken.None);
+
+        Assert.Equal(3, appendedBeforeCrash); // opened, routed, approval requested: replayed by the takeover, appended once
+        Assert.Equal("Owns cost envelope & perf SLO for platform", Assert.Single(gate.Seats).RoutedBecause);
+        Assert.Equal(ChangeStage.Backup, signed.State!.Stage);
+        Assert.Equal(ApprovalGateState.Approved, (await steady.GetAsync(id, CancellationToken.None))!.State.ApprovalGate!.State);
+        var records = new List<Core.Ledger.LedgerRecord>();
+        await foreach (var record in ledger.ReadRangeAsync(0, (await ledger.ReadHeadAsync(CancellationToken.None)).Tree.Size - 1, CancellationToken.None))
+        {
+            records.Add(record);
+        }
+        Assert.Equal(["change.opened", "approval.routed", "change.approval-requested", "approval.signed", "approval.cleared", "change.approved"],
+            records.Select(r => r.Kind));
     }
 
     private sealed class CrashAt(ChainFaultPoint point) : ChainFaults

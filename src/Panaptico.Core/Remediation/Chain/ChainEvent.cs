@@ -14,6 +14,16 @@ public sealed record ApprovalGranted(Principal Approver, DateTimeOffset At, bool
 
 public sealed record ApprovalDenied(Principal Approver, DateTimeOffset At, string Reason) : ChainEvent(At);
 
+/// <summary>
+/// An approver signs one seat of the change's approval gate, with a rationale and the context pack hash they reviewed.
+/// A null <paramref name="SeatId"/> means the one open seat the approver may fill. The chain moves once every seat is signed.
+/// </summary>
+public sealed record SeatApproved(
+    Principal Approver, DateTimeOffset At, string? SeatId, string Rationale, string ContextPackSha256, bool AcknowledgesIrreversible = false) : ChainEvent(At);
+
+/// <summary>An approver denies from a seat of the change's approval gate; the change closes as won't-fix with the rationale.</summary>
+public sealed record SeatDenied(Principal Approver, DateTimeOffset At, string? SeatId, string Rationale, string ContextPackSha256) : ChainEvent(At);
+
 /// <summary>The approval timer fired.</summary>
 public sealed record ApprovalTimedOut(DateTimeOffset At) : ChainEvent(At);
 

@@ -45,6 +45,9 @@ public enum RefusalCode
 
     /// <summary>An irreversible fix was approved without saying so. HTTP 422.</summary>
     IrreversibleNotAcknowledged,
+
+    /// <summary>The named approval seat does not exist. HTTP 404.</summary>
+    NotFound,
 }
 
 /// <summary>One history row of a change: which event moved it from where to where, when and by whom.</summary>

@@ -1,4 +1,7 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Panaptico.Core.Governance;
+using Panaptico.Core.Governance.Approvals;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Ledger;
 using Panaptico.Core.Notifications;
@@ -10,14 +13,34 @@ namespace Panaptico.Core.Remediation.Chain;
 /// <summary>
 /// The remediation chain as a pure state machine: (state, event) → transition, duplicate or refusal.
 /// It reads no clock and does no I/O; handlers perform a step's side effect, then feed its result back as an event.
-/// A refused or duplicate event changes nothing.
+/// A refused or duplicate event changes nothing. Given approval rules, a change that waits for people
+/// routes an <see cref="ApprovalGate"/> and moves only once every seat is signed; without them, one tap decides.
 /// </summary>
-public sealed class ChangeChain(PatternRegistry patterns, RemediationPolicy policy)
+public sealed class ChangeChain
 {
+    public const string SubjectKind = "change";
+
+    private readonly PatternRegistry _patterns;
+    private readonly RemediationPolicy _policy;
+    private readonly Func<ApprovalRules>? _approvalRules;
+
+    public ChangeChain(PatternRegistry patterns, RemediationPolicy policy, ApprovalRules? approvalRules = null)
+        : this(patterns, policy, approvalRules is null ? null : () => approvalRules)
+    {
+    }
+
+    /// <param name="approvalRules">Read when a change is routed, so a host can load its rules file lazily; a throw fails that routing.</param>
+    public ChangeChain(PatternRegistry patterns, RemediationPolicy policy, Func<ApprovalRules>? approvalRules)
+    {
+        _patterns = patterns;
+        _policy = policy;
+        _approvalRules = approvalRules;
+    }
+
     public const string LedgerStream = "remediation";
     public const string SystemActor = "system:remediation";
 
-    public RemediationPolicy Policy => policy;
+    public RemediationPolicy Policy => _policy;
 
     /// <summary>
     /// Opens a change for a finding: the ticket, the plan, and the approval route. Production (or irreversible)
@@ -26,10 +49,10 @@ public sealed class ChangeChain(PatternRegistry patterns, RemediationPolicy poli
     public ChainTransition Open(ChangeId id, Finding finding, string requestedBy, DateTimeOffset at)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(requestedBy);
-        var pattern = patterns[finding.PatternId];
-        var ticket = ChangeRecord.Open(id, pattern, finding, policy.Owners);
+        var pattern = _patterns[finding.PatternId];
+        var ticket = ChangeRecord.Open(id, pattern, finding, _policy.Owners);
         var plan = pattern.PlanFix(finding);
-        var production = policy.Production.IsMetBy(finding.Tags);
+        var production = _policy.Production.IsMetBy(finding.Tags);
         var state = new ChangeState
         {
             Ticket = ticket,
@@ -44,7 +67,7 @@ public sealed class ChangeChain(PatternRegistry patterns, RemediationPolicy poli
         };
         var step = new Step(state, at);
         var opened = ticket.ToJson();
-        opened["ownerSource"] = policy.Owners.Infer(finding.Tags).Source;
+        opened["ownerSource"] = _policy.Owners.Infer(finding.Tags).Source;
         opened["evidence"] = new JsonArray([.. finding.Evidence.Select(e => (JsonNode)JsonValue.Create(e.ToString()))]);
         opened["production"] = production;
         opened["action"] = plan.Action;
@@ -52,27 +75,44 @@ public sealed class ChangeChain(PatternRegistry patterns, RemediationPolicy poli
         opened["irreversible"] = pattern.IrreversibleReason;
         step.Move(ChangeStage.Approval, "change.opened", requestedBy, null, opened);
 
-        if (!production && policy.AutoApproveNonProduction && pattern.IsReversible)
+        if (!production && _policy.AutoApproveNonProduction && pattern.IsReversible)
         {
             var approval = new ApprovalDecision(
-                ApprovalOutcome.Granted, ApprovalMode.Auto, policy.AutoApproverId, policy.AutoApproverId, at, "non-production asset", false);
+                ApprovalOutcome.Granted, ApprovalMode.Auto, _policy.AutoApproverId, _policy.AutoApproverId, at, "non-production asset", false);
             step.State = step.State with { Approval = approval };
-            step.Move(ChangeStage.Backup, "change.approved", policy.AutoApproverId, "approved by policy: non-production asset", Approved(approval));
+            step.Move(ChangeStage.Backup, "change.approved", _policy.AutoApproverId, "approved by policy: non-production asset", Approved(approval));
             step.Enqueue(ChainStep.TakeBackup);
         }
         else
         {
-            var expires = at + policy.ApprovalExpiry;
+            var expires = at + _policy.ApprovalExpiry;
+            var approvers = ticket.Owner;
+            if (_approvalRules is not null)
+            {
+                var routed = ApprovalGate.Route(_approvalRules(), ApprovalRequestOf(step.State, pattern, expires), SystemActor, at);
+                if (!routed.IsAccepted)
+                {
+                    var why = $"approval cannot be routed: {routed.Refusal.Message}";
+                    step.State = step.State with { Outcome = why };
+                    step.Move(ChangeStage.Stuck, "change.stuck", SystemActor, why, new JsonObject { ["reason"] = why, ["changed"] = false });
+                    step.Notify(Announce("change.stuck", _policy.AuditChannel, $"{id} stuck", why));
+                    return step.Done();
+                }
+                step.State = step.State with { ApprovalGate = routed.Value };
+                step.Append(routed.Ledger, routed.Notifications);
+                approvers = string.Join(", ", routed.Value.Seats.Select(s => $"{s.Id} → {s.Approver.Name}"));
+            }
             step.State = step.State with { ApprovalExpiresAt = expires };
             step.Record("change.approval-requested", SystemActor, $"expires {CloseOut.Iso(expires)}", new JsonObject
             {
-                ["approvers"] = ticket.Owner,
+                ["approvers"] = approvers,
+                ["contextPackSha256"] = step.State.ApprovalGate?.ContextPackHash,
                 ["action"] = plan.Action,
                 ["expires"] = CloseOut.Iso(expires),
                 ["production"] = production,
                 ["irreversible"] = pattern.IrreversibleReason,
             });
-            step.Enqueue(ChainStep.ExpireApproval, policy.ApprovalExpiry);
+            step.Enqueue(ChainStep.ExpireApproval, _policy.ApprovalExpiry);
             step.Notify(new Notification(
                 "change.approval-requested",
                 ticket.Owner,
@@ -111,12 +151,14 @@ public sealed class ChangeChain(PatternRegistry patterns, RemediationPolicy poli
 
     /// <summary>The close-out notification the Alert step sends.</summary>
     public Notification CloseOutNotification(ChangeState state) =>
-        (state.CloseOut ?? throw new InvalidOperationException($"{state.Id} has no close-out yet")).ToNotification(policy.AuditChannel);
+        (state.CloseOut ?? throw new InvalidOperationException($"{state.Id} has no close-out yet")).ToNotification(_policy.AuditChannel);
 
     public ChainOutcome Apply(ChangeState state, ChainEvent @event) => @event switch
     {
         ApprovalGranted e => Grant(state, e),
         ApprovalDenied e => Deny(state, e),
+        SeatApproved e => SignSeat(state, e),
+        SeatDenied e => DenySeat(state, e),
         ApprovalTimedOut e => TimeOut(state, e),
         BackupTaken e => BackedUp(state, e),
         FixApplied e => Fixed(state, e),
@@ -130,7 +172,9 @@ public sealed class ChangeChain(PatternRegistry patterns, RemediationPolicy poli
         _ => throw new ArgumentOutOfRangeException(nameof(@event), @event.GetType().Name, "unknown chain event"),
     };
 
-    private static ChainOutcome Grant(ChangeState state, ApprovalGranted e)
+    private static ChainOutcome Grant(ChangeState state, ApprovalGranted e) => Grant(state, e, null, null);
+
+    private static ChainOutcome Grant(ChangeState state, ApprovalGranted e, Decision<ApprovalGateRecord>? signed, string? rationale)
     {
         if (Decided(state) is { } decided)
         {
@@ -141,6 +185,11 @@ public sealed class ChangeChain(PatternRegistry patterns, RemediationPolicy poli
         if (NotAwaitingDecision(state, e.At) is { } refusal)
         {
             return refusal;
+        }
+        if (state.ApprovalGate is { State: not ApprovalGateState.Approved } gate)
+        {
+            return new ChainRefusal(RefusalCode.Conflict,
+                $"{state.Id} waits on its approval gate ({ApprovalGate.Evaluate(gate, e.At).Progress}); sign a seat with a rationale and the context pack hash");
         }
         if (!e.Approver.IsIn(Role.Approver))
         {
@@ -155,14 +204,25 @@ public sealed class ChangeChain(PatternRegistry patterns, RemediationPolicy poli
             return new ChainRefusal(RefusalCode.IrreversibleNotAcknowledged,
                 $"this fix cannot be undone ({reason}); the approval must acknowledge that it is irreversible");
         }
-        var approval = new ApprovalDecision(ApprovalOutcome.Granted, ApprovalMode.Tap, e.Approver.Id, e.Approver.Name, e.At, null, e.AcknowledgesIrreversible);
+        var approval = new ApprovalDecision(ApprovalOutcome.Granted, ApprovalMode.Tap, e.Approver.Id, e.Approver.Name, e.At, rationale, e.AcknowledgesIrreversible);
         var step = new Step(state with { Approval = approval }, e.At);
-        step.Move(ChangeStage.Backup, "change.approved", e.Approver.Id, null, Approved(approval));
+        if (signed is not null)
+        {
+            step.Append(signed.Ledger, signed.Notifications);
+        }
+        var data = Approved(approval);
+        if (state.ApprovalGate is { } cleared)
+        {
+            data["gate"] = GateJson(cleared);
+        }
+        step.Move(ChangeStage.Backup, "change.approved", e.Approver.Id, rationale, data);
         step.Enqueue(ChainStep.TakeBackup);
         return step.Done();
     }
 
-    private static ChainOutcome Deny(ChangeState state, ApprovalDenied e)
+    private static ChainOutcome Deny(ChangeState state, ApprovalDenied e) => Deny(state, e, null);
+
+    private static ChainOutcome Deny(ChangeState state, ApprovalDenied e, Decision<ApprovalGateRecord>? denied)
     {
         if (Decided(state) is { } decided)
         {
@@ -182,18 +242,192 @@ public sealed class ChangeChain(PatternRegistry patterns, RemediationPolicy poli
         {
             return new ChainRefusal(RefusalCode.Forbidden, $"{e.Approver.Id} does not hold the {Role.Approver} role");
         }
+        if (state.ApprovalGate is { State: not ApprovalGateState.Denied })
+        {
+            return new ChainRefusal(RefusalCode.Conflict, $"{state.Id} is decided by its approval gate; deny from a seat with a rationale and the context pack hash");
+        }
         var denial = new ApprovalDecision(ApprovalOutcome.Denied, ApprovalMode.Tap, e.Approver.Id, e.Approver.Name, e.At, e.Reason.Trim(), false);
         var step = new Step(state with { Approval = denial, Outcome = $"denied: {denial.Reason}" }, e.At);
-        step.Move(ChangeStage.WontFix, "change.denied", e.Approver.Id, denial.Reason, new JsonObject
+        if (denied is not null)
+        {
+            step.Append(denied.Ledger, denied.Notifications);
+        }
+        var data = new JsonObject
         {
             ["approver"] = denial.ApproverId,
             ["approverName"] = denial.ApproverName,
             ["at"] = CloseOut.Iso(denial.At),
             ["reason"] = denial.Reason,
-        });
+        };
+        if (state.ApprovalGate is { } gate)
+        {
+            data["gate"] = GateJson(gate);
+        }
+        step.Move(ChangeStage.WontFix, "change.denied", e.Approver.Id, denial.Reason, data);
         step.Notify(Announce("change.wont-fix", state.Ticket.Owner, $"{state.Id} closed as won't-fix", $"denied by {denial.ApproverName}: {denial.Reason}"));
         return step.Done();
     }
+
+    /// <summary>
+    /// One seat signed: the gate decides (rationale, segregation of duties, seat eligibility, expiry, context pack hash);
+    /// the change moves on only when the gate clears, and the signature that cleared it is the change's approval.
+    /// </summary>
+    private static ChainOutcome SignSeat(ChangeState state, SeatApproved e)
+    {
+        if (Decided(state) is { } decided)
+        {
+            return decided.Outcome == ApprovalOutcome.Granted
+                ? new ChainDuplicate($"already approved by {decided.ApproverId} at {CloseOut.Iso(decided.At)}")
+                : new ChainRefusal(RefusalCode.Conflict, $"already denied by {decided.ApproverId}: {decided.Reason}");
+        }
+        if (NotAwaitingDecision(state, e.At) is { } refusal)
+        {
+            return refusal;
+        }
+        if (state.ApprovalGate is not { } gate)
+        {
+            return new ChainRefusal(RefusalCode.Invalid, $"{state.Id} has no routed approval gate");
+        }
+        if (gate.Signatures.FirstOrDefault(s => s.IsValid && s.Verdict == ApprovalVerdict.Approved && s.ApproverId == e.Approver.Id
+                && (e.SeatId is null || s.SeatId == e.SeatId)) is { } earlier)
+        {
+            return new ChainDuplicate($"{e.Approver.Id} already signed seat {earlier.SeatId} at {CloseOut.Iso(earlier.SignedAt)}");
+        }
+        if (state.IrreversibleReason is { } reason && !e.AcknowledgesIrreversible)
+        {
+            return new ChainRefusal(RefusalCode.IrreversibleNotAcknowledged,
+                $"this fix cannot be undone ({reason}); the approval must acknowledge that it is irreversible");
+        }
+        var seatId = SeatOf(gate, e.Approver, e.SeatId, out var ambiguous);
+        if (ambiguous is not null)
+        {
+            return ambiguous;
+        }
+        var signed = ApprovalGate.Approve(gate, e.Approver, seatId, e.Rationale ?? "", e.ContextPackSha256 ?? "", e.At);
+        if (!signed.IsAccepted)
+        {
+            return Refused(signed.Refusal);
+        }
+        var next = state with { ApprovalGate = signed.Value };
+        if (signed.Value.State == ApprovalGateState.Approved)
+        {
+            return Grant(next, new ApprovalGranted(e.Approver, e.At, e.AcknowledgesIrreversible), signed, e.Rationale!.Trim());
+        }
+        var step = new Step(next, e.At);
+        step.Append(signed.Ledger, signed.Notifications);
+        var seat = signed.Value.Seats.First(s => s.Id == seatId);
+        step.Record("change.seat-signed", e.Approver.Id, $"seat {seat.Id}: {ApprovalGate.Evaluate(signed.Value, e.At).Progress}", new JsonObject
+        {
+            ["seat"] = seat.Id,
+            ["approver"] = e.Approver.Id,
+            ["approverName"] = e.Approver.Name,
+            ["rationale"] = e.Rationale!.Trim(),
+            ["routedBecause"] = seat.RoutedBecause,
+            ["contextPackSha256"] = signed.Value.ContextPackHash,
+            ["gate"] = GateJson(signed.Value),
+        });
+        return step.Done();
+    }
+
+    private static ChainOutcome DenySeat(ChangeState state, SeatDenied e)
+    {
+        if (Decided(state) is { } decided)
+        {
+            return decided.Outcome == ApprovalOutcome.Denied
+                ? new ChainDuplicate($"already denied by {decided.ApproverId}")
+                : new ChainRefusal(RefusalCode.Conflict, $"already approved by {decided.ApproverId}; the plan is running");
+        }
+        if (NotAwaitingDecision(state, e.At) is { } refusal)
+        {
+            return refusal;
+        }
+        if (state.ApprovalGate is not { } gate)
+        {
+            return new ChainRefusal(RefusalCode.Invalid, $"{state.Id} has no routed approval gate");
+        }
+        var seatId = SeatOf(gate, e.Approver, e.SeatId, out var ambiguous);
+        if (ambiguous is not null)
+        {
+            return ambiguous;
+        }
+        var denied = ApprovalGate.Deny(gate, e.Approver, seatId, e.Rationale ?? "", e.ContextPackSha256 ?? "", e.At);
+        return denied.IsAccepted
+            ? Deny(state with { ApprovalGate = denied.Value }, new ApprovalDenied(e.Approver, e.At, e.Rationale!), denied)
+            : Refused(denied.Refusal);
+    }
+
+    /// <summary>
+    /// The named seat, or the one open seat the approver may fill. When they fill none, the first open seat is tried so
+    /// the gate answers why (the requester, one person one seat, not its approver).
+    /// </summary>
+    private static string SeatOf(ApprovalGateRecord gate, Principal approver, string? seatId, out ChainRefusal? ambiguous)
+    {
+        ambiguous = null;
+        if (!string.IsNullOrWhiteSpace(seatId))
+        {
+            return seatId;
+        }
+        var open = gate.Seats.Where(s => s.State == SeatState.Open).ToList();
+        var eligible = open.Where(s => s.Approver.Admits(approver.Id)).ToList();
+        if (eligible.Count > 1)
+        {
+            ambiguous = new ChainRefusal(RefusalCode.Invalid,
+                $"{approver.Id} may fill seats {string.Join(", ", eligible.Select(s => s.Id))} of {gate.SubjectId}; name the seat");
+            return "";
+        }
+        return (eligible.FirstOrDefault() ?? open.FirstOrDefault() ?? gate.Seats.FirstOrDefault())?.Id ?? "";
+    }
+
+    private static ChainRefusal Refused(Refusal refusal) => new(refusal.Code switch
+    {
+        Governance.RefusalCode.Invalid => RefusalCode.Invalid,
+        Governance.RefusalCode.Forbidden => RefusalCode.Forbidden,
+        Governance.RefusalCode.SegregationOfDuties => RefusalCode.SeparationOfDuties,
+        Governance.RefusalCode.NotFound => RefusalCode.NotFound,
+        Governance.RefusalCode.Expired => RefusalCode.Gone,
+        _ => RefusalCode.Conflict,
+    }, refusal.Message);
+
+    /// <summary>What the approvers review: the ticket, the az command with the predicted state, and how it is undone.</summary>
+    private ApprovalRequest ApprovalRequestOf(ChangeState state, ViolationPattern pattern, DateTimeOffset expires)
+    {
+        var ticket = state.Ticket;
+        var plan = state.Plan;
+        var attributes = new ChangeAttributes(_policy.ApprovalDomain)
+        {
+            Tags = [state.Production ? "production" : "non-production", $"severity:{ticket.Severity.ToString().ToLowerInvariant()}", $"owner:{ticket.Owner}"],
+            ChangeKinds = ["remediation", plan.PatternId],
+            Controls = [.. pattern.Frameworks.Select(f => f.ToString())],
+            ProductionSystemsTouched = state.Production ? 1 : 0,
+        };
+        var pack = new ContextPack(
+            Impact: ticket.Render(),
+            WorkloadDiff: string.Join('\n',
+                plan.Command,
+                $"predicted: {JsonSerializer.Serialize(plan.Predicted, RemediationJson.Options)}"),
+            ChangeWindow: new ChangeWindow(state.OpenedAt, expires),
+            PostureScope: $"{plan.Action} on {plan.Asset} · {string.Join(" · ", pattern.Frameworks)}",
+            ReversalTrigger: pattern.IrreversibleReason is { } irreversible
+                ? $"irreversible: {irreversible}"
+                : $"inverse computed from the backup; revertible by change id for {_policy.RollbackWindow.TotalDays:0} days after close; restored automatically if verification mismatches");
+        return new ApprovalRequest(ticket.Id.ToString(), SubjectKind, state.RequestedBy, attributes, pack, LedgerStream);
+    }
+
+    private static JsonObject GateJson(ApprovalGateRecord gate) => new()
+    {
+        ["state"] = gate.State.ToString().ToLowerInvariant(),
+        ["rulesVersion"] = gate.RulesVersion,
+        ["contextPackSha256"] = gate.ContextPackHash,
+        ["seats"] = new JsonArray([.. gate.Seats.Select(seat => (JsonNode)new JsonObject
+        {
+            ["seat"] = seat.Id,
+            ["approver"] = seat.Approver.Name,
+            ["routedBecause"] = seat.RoutedBecause,
+            ["state"] = seat.State.ToString().ToLowerInvariant(),
+            ["signedBy"] = gate.ValidSignatureOf(seat.Id)?.ApproverId,
+            ["rationale"] = gate.ValidSignatureOf(seat.Id)?.Rationale,
+        })]),
+    };
 
     private static ChainOutcome TimeOut(ChangeState state, ApprovalTimedOut e)
     {
@@ -234,14 +468,14 @@ public sealed class ChangeChain(PatternRegistry patterns, RemediationPolicy poli
         var backedUp = new JsonObject { ["location"] = e.Location, ["sha256"] = e.Sha256 };
 
         // The approver approved this plan against the state it was made from; if the asset moved since, stop.
-        var drift = Verification.Compare(new PredictedState(state.Plan.Before), patterns[state.Plan.PatternId].Project(e.Snapshot));
+        var drift = Verification.Compare(new PredictedState(state.Plan.Before), _patterns[state.Plan.PatternId].Project(e.Snapshot));
         if (!drift.Matches)
         {
             var why = $"asset changed since detection ({string.Join("; ", drift.Mismatches)}); the approved plan was not applied";
             step.Record("change.backed-up", SystemActor, e.Location, backedUp);
             step.State = step.State with { Outcome = why };
             step.Move(ChangeStage.Stuck, "change.stuck", SystemActor, why, new JsonObject { ["reason"] = why, ["changed"] = false });
-            step.Notify(Announce("change.stuck", policy.AuditChannel, $"{state.Id} stuck", why));
+            step.Notify(Announce("change.stuck", _policy.AuditChannel, $"{state.Id} stuck", why));
             return step.Done();
         }
         step.Move(ChangeStage.Fix, "change.backed-up", SystemActor, e.Location, backedUp);
@@ -283,7 +517,7 @@ public sealed class ChangeChain(PatternRegistry patterns, RemediationPolicy poli
         {
             return new ChainRefusal(RefusalCode.Invalid, $"read-back of {e.Observed.Id} given for {state.Plan.Asset}");
         }
-        var pattern = patterns[state.Plan.PatternId];
+        var pattern = _patterns[state.Plan.PatternId];
         var verification = pattern.Verify(state.Plan.Predicted, e.Observed);
         var inverse = pattern.Inverse(state.Plan, state.Backup!);
         var step = new Step(state with { Verification = verification }, e.At);
@@ -295,7 +529,7 @@ public sealed class ChangeChain(PatternRegistry patterns, RemediationPolicy poli
                 state.BackupLocation!,
                 state.BackupSha256!,
                 e.At,
-                inverse is InversePlan ? e.At + policy.RollbackWindow : null);
+                inverse is InversePlan ? e.At + _policy.RollbackWindow : null);
             step.State = step.State with { Bundle = bundle };
             step.Move(ChangeStage.RollbackBundle, "change.verified", SystemActor, "read-back matches the prediction", Checks(verification));
             step.Enqueue(ChainStep.StoreRollbackBundle);
@@ -314,7 +548,7 @@ public sealed class ChangeChain(PatternRegistry patterns, RemediationPolicy poli
         step.State = step.State with { Outcome = why };
         step.Record("change.verify-mismatch", SystemActor, mismatch, Checks(verification));
         step.Move(ChangeStage.Stuck, "change.stuck", SystemActor, why, new JsonObject { ["reason"] = why, ["changed"] = true });
-        step.Notify(Announce("change.stuck", policy.AuditChannel, $"{state.Id} stuck", why));
+        step.Notify(Announce("change.stuck", _policy.AuditChannel, $"{state.Id} stuck", why));
         return step.Done();
     }
 
@@ -384,7 +618,7 @@ public sealed class ChangeChain(PatternRegistry patterns, RemediationPolicy poli
         {
             return new ChainRefusal(RefusalCode.Invalid, $"read-back of {e.Observed.Id} given for {state.Plan.Asset}");
         }
-        var check = patterns[state.Plan.PatternId].Verify(state.Restore!.Predicted, e.Observed);
+        var check = _patterns[state.Plan.PatternId].Verify(state.Restore!.Predicted, e.Observed);
         var step = new Step(state with { RestoreVerification = check }, e.At);
         if (check.Matches)
         {
@@ -396,13 +630,13 @@ public sealed class ChangeChain(PatternRegistry patterns, RemediationPolicy poli
                 ["backup"] = state.BackupLocation,
                 ["command"] = state.Restore.Command,
             });
-            step.Notify(Announce("change.rolled-back", policy.AuditChannel, $"{state.Id} rolled back", why));
+            step.Notify(Announce("change.rolled-back", _policy.AuditChannel, $"{state.Id} rolled back", why));
             return step.Done();
         }
         var stuck = $"automatic restore did not verify: {string.Join("; ", check.Mismatches)}";
         step.State = step.State with { Outcome = stuck };
         step.Move(ChangeStage.Stuck, "change.stuck", SystemActor, stuck, new JsonObject { ["reason"] = stuck, ["changed"] = true });
-        step.Notify(Announce("change.stuck", policy.AuditChannel, $"{state.Id} stuck", stuck));
+        step.Notify(Announce("change.stuck", _policy.AuditChannel, $"{state.Id} stuck", stuck));
         return step.Done();
     }
 
@@ -456,20 +690,20 @@ public sealed class ChangeChain(PatternRegistry patterns, RemediationPolicy poli
             return new ChainRefusal(RefusalCode.Invalid, $"read-back of {e.Observed.Id} given for {state.Plan.Asset}");
         }
         var inverse = (InversePlan)state.Bundle!.Inverse;
-        var check = patterns[state.Plan.PatternId].Verify(inverse.Predicted, e.Observed);
+        var check = _patterns[state.Plan.PatternId].Verify(inverse.Predicted, e.Observed);
         var step = new Step(state with { RevertVerification = check }, e.At);
         if (check.Matches)
         {
             var why = $"reverted by {state.Revert!.ById}: state before the fix restored";
             step.State = step.State with { Outcome = why };
             step.Move(ChangeStage.Reverted, "change.reverted", state.Revert.ById, why, Checks(check));
-            step.Notify(Announce("change.reverted", policy.AuditChannel, $"{state.Id} reverted", why));
+            step.Notify(Announce("change.reverted", _policy.AuditChannel, $"{state.Id} reverted", why));
             return step.Done();
         }
         var stuck = $"revert did not verify: {string.Join("; ", check.Mismatches)}";
         step.State = step.State with { Outcome = stuck };
         step.Move(ChangeStage.Stuck, "change.stuck", SystemActor, stuck, new JsonObject { ["reason"] = stuck, ["changed"] = true });
-        step.Notify(Announce("change.stuck", policy.AuditChannel, $"{state.Id} stuck", stuck));
+        step.Notify(Announce("change.stuck", _policy.AuditChannel, $"{state.Id} stuck", stuck));
         return step.Done();
     }
 
@@ -488,7 +722,7 @@ public sealed class ChangeChain(PatternRegistry patterns, RemediationPolicy poli
             ["dequeueCount"] = e.DequeueCount,
             ["stage"] = state.Stage.Name(),
         });
-        step.Notify(Announce("change.stuck", policy.AuditChannel, $"{state.Id} stuck", why));
+        step.Notify(Announce("change.stuck", _policy.AuditChannel, $"{state.Id} stuck", why));
         return step.Done();
     }
 
@@ -552,6 +786,13 @@ public sealed class ChangeChain(PatternRegistry patterns, RemediationPolicy poli
         public void Enqueue(ChainStep step, TimeSpan delay = default) => _messages.Add(new ChainMessage(State.Id, step, delay));
 
         public void Notify(Notification notification) => _notifications.Add(notification);
+
+        /// <summary>The approval gate's own records (same stream), ahead of the chain's.</summary>
+        public void Append(IEnumerable<LedgerEntry> ledger, IEnumerable<Notification> notifications)
+        {
+            _ledger.AddRange(ledger);
+            _notifications.AddRange(notifications);
+        }
 
         public ChainTransition Done() => new(State, _history, _messages, _ledger, _notifications);
 

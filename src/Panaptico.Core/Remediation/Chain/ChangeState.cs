@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Panaptico.Core.Governance.Approvals;
 using Panaptico.Core.Remediation.Assets;
 using Panaptico.Core.Remediation.Tickets;
 
@@ -32,6 +33,12 @@ public sealed record ChangeState
     public required DateTimeOffset OpenedAt { get; init; }
 
     public DateTimeOffset? ApprovalExpiresAt { get; init; }
+
+    /// <summary>
+    /// The routed approval gate of a change that waits for people (same rules, reasons, segregation of duties and
+    /// records as a task's); null when approved by policy or when the chain runs without routing rules.
+    /// </summary>
+    public ApprovalGateRecord? ApprovalGate { get; init; }
 
     public ApprovalDecision? Approval { get; init; }
 
@@ -82,6 +89,7 @@ public enum ApprovalMode
     Auto,
 }
 
+/// <summary>The decision that moved the change: for a gated change, the signature that cleared (or denied) the gate.</summary>
 public sealed record ApprovalDecision(
     ApprovalOutcome Outcome,
     ApprovalMode Mode,

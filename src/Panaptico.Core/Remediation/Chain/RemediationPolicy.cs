@@ -14,6 +14,9 @@ public sealed record RemediationPolicy
     /// <summary>Non-production changes with an inverse are approved by policy (recorded as such). Irreversible ones never are.</summary>
     public bool AutoApproveNonProduction { get; init; } = true;
 
+    /// <summary>The domain routing rules see for a change (owners in the rules file are declared per domain).</summary>
+    public string ApprovalDomain { get; init; } = "platform";
+
     public string AutoApproverId { get; init; } = "policy:auto-approve-non-production";
 
     public TimeSpan RollbackWindow { get; init; } = TimeSpan.FromDays(30);
