@@ -61,6 +61,8 @@ public static class RemediationSetup
         {
             DispatchLease = section.GetValue<TimeSpan?>("DispatchLease") ?? new DurableChainOptions().DispatchLease,
             Parallelism = section.GetValue<int?>("ScanParallelism") ?? new DurableChainOptions().Parallelism,
+            // 0 sends every step through the queue.
+            MaxInlineSteps = section.GetValue<int?>("MaxInlineSteps") ?? new DurableChainOptions().MaxInlineSteps,
         });
         services.TryAddSingleton(PatternRegistry.Default);
         // TryAdd: tests put in a fault harness, an observer or their own accounts before this runs.

@@ -46,6 +46,9 @@ public sealed record StepClaim(ChainStep Step, string MessageId, DateTimeOffset 
 /// <summary>A change as loaded for a transition: its state row (and ETag), a running write step, its undispatched outbox.</summary>
 public sealed record StoredChange(ChangeState State, ETag ETag, StepClaim? Claim, IReadOnlyList<OutboxRow> Outbox);
 
+/// <summary>A transition as committed: the state row's new ETag (null if the service did not say) and its outbox rows as stored.</summary>
+public sealed record CommittedTransition(ETag? StateETag, IReadOnlyList<OutboxRow> Outbox);
+
 /// <summary>A change and its full history, for reading.</summary>
 public sealed record ChangeView(ChangeState State, IReadOnlyList<ChainHistoryEntry> History);
 
@@ -193,7 +196,21 @@ public sealed class ChangeTable(TableClient table)
         DateTimeOffset now,
         CancellationToken cancellationToken,
         string causedBy = "",
-        IReadOnlyList<OutboxRow>? settled = null)
+        IReadOnlyList<OutboxRow>? settled = null) =>
+        (await CommitTransitionAsync(ifMatch, state, history, outbox, claimant, now, causedBy, settled, cancellationToken)).Outbox;
+
+    /// <summary>As <see cref="CommitAsync"/>, also returning the state row's new ETag, so the next write need not re-read it.</summary>
+    /// <exception cref="ChangeConflictException">The state row moved since it was read, the change already exists, or a settled row changed.</exception>
+    public async Task<CommittedTransition> CommitTransitionAsync(
+        ETag? ifMatch,
+        ChangeState state,
+        IReadOnlyList<ChainHistoryEntry> history,
+        IReadOnlyList<OutboxItem> outbox,
+        string claimant,
+        DateTimeOffset now,
+        string causedBy,
+        IReadOnlyList<OutboxRow>? settled,
+        CancellationToken cancellationToken)
     {
         var id = state.Id.ToString();
         var actions = new List<TableTransactionAction>(1 + history.Count + outbox.Count)
@@ -235,7 +252,9 @@ public sealed class ChangeTable(TableClient table)
             throw new ChangeConflictException(state.Id, e.Status, e);
         }
         var first = 1 + history.Count;
-        return [.. rows.Select((r, i) => r with { ETag = response.Value[first + i].Headers.ETag ?? ETag.All })];
+        return new CommittedTransition(
+            response.Value[0].Headers.ETag,
+            [.. rows.Select((r, i) => r with { ETag = response.Value[first + i].Headers.ETag ?? ETag.All })]);
     }
 
     /// <summary>Marks a write step as run by one queue message, If-Match the state row; returns the new ETag.</summary>

@@ -36,6 +36,15 @@ public sealed record DurableChainOptions
     public int Parallelism { get; init; } = 16;
 
     public int MaxConflictRetries { get; init; } = 20;
+
+    /// <summary>
+    /// How many further steps the first delivery of a step message runs in-process, one after another, when each step's
+    /// transition ends with an immediate step of the same change (instead of a queue round trip per step). 0 turns it off.
+    /// </summary>
+    public int MaxInlineSteps { get; init; } = 8;
+
+    /// <summary>After this long a step message's run sends its next step through the queue; well inside the message's visibility lease.</summary>
+    public TimeSpan InlineBudget { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>What opening a change for a finding did: opened <paramref name="ChangeId"/>, or found it already holds the violation.</summary>
@@ -206,7 +215,7 @@ public sealed class DurableChangeChain
             }
             try
             {
-                await CommitAsync(stored.ETag, transition, [], null, null, [], cancellationToken);
+                await CommitAsync(stored.ETag, transition, [], null, null, [], false, cancellationToken);
                 return new ChangeDecision(transition, transition.State);
             }
             catch (ChangeConflictException) when (attempt < _options.MaxConflictRetries)
@@ -257,7 +266,32 @@ public sealed class DurableChangeChain
         return recovered;
     }
 
+    /// <summary>
+    /// Runs the message's step and, on a first delivery, the immediate steps that follow it, in-process (bounded by
+    /// <see cref="DurableChainOptions.MaxInlineSteps"/> and <see cref="DurableChainOptions.InlineBudget"/>). Each inline
+    /// step commits as a queued one would, caused by this message: the rows of the transition that named it stay until
+    /// its own commit settles them, so if the run stops anywhere, this message's redelivery takes those rows over at once
+    /// and sends the next step through the queue. A redelivery runs nothing inline, so each such step gets every
+    /// delivery attempt of its own message.
+    /// </summary>
     private async Task<StepOutcome> RunStepOnceAsync(ChainStepMessage message, StepDelivery delivery, CancellationToken cancellationToken)
+    {
+        var inline = delivery.IsRetry || delivery.IsLastAttempt ? 0 : _options.MaxInlineSteps;
+        var started = _time.GetTimestamp();
+        var (outcome, next) = await RunOneStepAsync(message, delivery, null, inline > 0, cancellationToken);
+        while (next is not null)
+        {
+            inline--;
+            var more = inline > 0 && _time.GetElapsedTime(started) < _options.InlineBudget;
+            (_, next) = await RunOneStepAsync(next.Message, delivery, next.Known, more, cancellationToken);
+        }
+        return outcome;
+    }
+
+    /// <param name="known">The change as this run just committed it (state, ETag, outbox rows), instead of reading it again.</param>
+    /// <param name="inlineNext">Whether an immediate next step is returned to run in-process instead of being sent.</param>
+    private async Task<(StepOutcome Outcome, InlineStep? Next)> RunOneStepAsync(
+        ChainStepMessage message, StepDelivery delivery, StoredChange? known, bool inlineNext, CancellationToken cancellationToken)
     {
         var (id, step) = (message.ChangeId, message.Step);
         StoredChange? stored;
@@ -266,22 +300,38 @@ public sealed class DurableChangeChain
         var retry = delivery.IsRetry;
         for (var attempt = 0; ; attempt++)
         {
-            stored = await _changes.LoadAsync(id, cancellationToken);
+            stored = known ?? await _changes.LoadAsync(id, cancellationToken);
+            known = null;
             if (stored is null)
             {
-                return StepOutcome.UnknownChange;
+                return (StepOutcome.UnknownChange, null);
             }
             _faults.At(ChainFaultPoint.StepStarted, id, step);
+            if (delivery.IsRetry && stored.Claim is { } inlined && inlined.MessageId == delivery.MessageId && inlined.Step != step)
+            {
+                // An earlier delivery of this message stopped inside a write step it ran inline. That step's own message
+                // (sent below with the rows taken over) must not find it claimed by this one: release the claim, so the
+                // step's message takes it over and looks before writing.
+                try
+                {
+                    var released = await _changes.ClaimStepAsync(id, stored.ETag, new StepClaim(inlined.Step, "", DateTimeOffset.UnixEpoch), cancellationToken);
+                    stored = stored with { ETag = released, Claim = null };
+                }
+                catch (ChangeConflictException) when (attempt < _options.MaxConflictRetries)
+                {
+                    continue;
+                }
+            }
             delivered = Delivered(stored, message);
             await RecoverAsync(stored, delivery, delivered, cancellationToken);
             if (!ChangeChain.IsDue(stored.State, step))
             {
                 await _changes.DeleteOutboxAsync(id, delivered, cancellationToken);
-                return StepOutcome.NotDue;
+                return (StepOutcome.NotDue, null);
             }
             if (step == ChainStep.ExpireApproval)
             {
-                return await ExpireAsync(stored, delivery, cancellationToken);
+                return (await ExpireAsync(stored, delivery, cancellationToken), null);
             }
             etag = stored.ETag;
             if (!IsWrite(step))
@@ -293,7 +343,7 @@ public sealed class DurableChangeChain
             {
                 if (claim.MessageId != delivery.MessageId && claim.At + _options.StepLease > now)
                 {
-                    return StepOutcome.RunByAnotherMessage;
+                    return (StepOutcome.RunByAnotherMessage, null);
                 }
                 retry = true; // this write may already have been made: look before writing
             }
@@ -318,12 +368,11 @@ public sealed class DurableChangeChain
         {
             if (_chain.Apply(state, @event) is not ChainTransition transition)
             {
-                return StepOutcome.NotDue;
+                return (StepOutcome.NotDue, null);
             }
             try
             {
-                await CommitAsync(etag, transition, notifications, step, delivery, delivered, cancellationToken);
-                return StepOutcome.Ran;
+                return (StepOutcome.Ran, await CommitAsync(etag, transition, notifications, step, delivery, delivered, inlineNext, cancellationToken));
             }
             catch (ChangeConflictException) when (attempt < _options.MaxConflictRetries)
             {
@@ -340,7 +389,7 @@ public sealed class DurableChangeChain
         switch (_chain.Apply(stored.State, new ApprovalTimedOut(now)))
         {
             case ChainTransition transition:
-                await CommitAsync(stored.ETag, transition, [], ChainStep.ExpireApproval, delivery, [], cancellationToken);
+                await CommitAsync(stored.ETag, transition, [], ChainStep.ExpireApproval, delivery, [], false, cancellationToken);
                 return StepOutcome.Ran;
             case ChainNotYetDue early:
                 var wait = early.DueAt - now;
@@ -474,7 +523,7 @@ public sealed class DurableChangeChain
         var transition = _chain.Open(id, finding, requestedBy, _time.GetUtcNow());
         try
         {
-            await CommitAsync(null, transition, [], null, null, [], cancellationToken);
+            await CommitAsync(null, transition, [], null, null, [], false, cancellationToken);
             return new OpenResult(finding, id, true, "opened");
         }
         catch (ChangeConflictException)
@@ -487,29 +536,38 @@ public sealed class DurableChangeChain
     /// Commits a transition with its outbox, claimed by this instance (and deleting <paramref name="settled"/>), then
     /// dispatches it. The rows are then deleted, except when a step's transition ends with a step message sent at once:
     /// that message's own step deletes them in its commit, which saves a write per step (its arrival proves they went out).
+    /// With <paramref name="inlineNext"/>, such a last message is not sent but returned, to run in-process; its rows wait
+    /// for that step's commit all the same.
     /// </summary>
-    private async Task CommitAsync(
+    private async Task<InlineStep?> CommitAsync(
         ETag? etag,
         ChainTransition transition,
         IReadOnlyList<Notification> extra,
         ChainStep? step,
         StepDelivery? delivery,
         IReadOnlyList<OutboxRow> settled,
+        bool inlineNext,
         CancellationToken cancellationToken)
     {
         var id = transition.State.Id;
         using var dispatching = Dispatching(id);
-        var rows = await _changes.CommitAsync(etag, transition.State, transition.History, Outbox(transition, extra),
-            Instance, _time.GetUtcNow(), cancellationToken, delivery?.MessageId ?? "", settled);
+        var committed = await _changes.CommitTransitionAsync(etag, transition.State, transition.History, Outbox(transition, extra),
+            Instance, _time.GetUtcNow(), delivery?.MessageId ?? "", settled, cancellationToken);
+        var rows = committed.Outbox;
         _observer.Committed(transition.State, transition.History);
         _faults.At(ChainFaultPoint.Committed, id, step);
-        await DispatchAsync(id, rows, step, cancellationToken);
+        var next = inlineNext && committed.StateETag is { } stateETag && AwaitsReceiver(rows)
+            && ChainStepMessage.Parse(rows[^1].Body) is { } message && message.ChangeId == id
+                ? new InlineStep(message, new StoredChange(transition.State, stateETag, null, rows))
+                : null;
+        await DispatchAsync(id, next is null ? rows : [.. rows.Take(rows.Count - 1)], step, cancellationToken);
         if (!AwaitsReceiver(rows))
         {
             await _changes.DeleteOutboxAsync(id, rows, cancellationToken);
         }
         _observer.Dispatched(transition.State, rows.Count, recovered: false);
         _faults.At(ChainFaultPoint.Dispatched, id, step);
+        return next;
     }
 
     /// <summary>Takes over and dispatches the change's abandoned outbox rows, transition by transition; false when none.</summary>
@@ -668,6 +726,9 @@ public sealed class DurableChangeChain
             }
         }
     }
+
+    /// <summary>A next step to run in-process, and the change as its predecessor committed it.</summary>
+    private sealed record InlineStep(ChainStepMessage Message, StoredChange Known);
 
     private sealed record Assessment(string Key, OpenChangeHolder? Holder, ChangeId? Holding, bool Orphan)
     {
