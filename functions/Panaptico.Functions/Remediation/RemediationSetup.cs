@@ -1,6 +1,5 @@
 using Azure.Identity;
 using Azure.Storage.Blobs;
-using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Panaptico.Connectors.AzureStorage;
 using Panaptico.Core.Ledger;
@@ -42,17 +41,8 @@ public static class RemediationSetup
         // every other source, so settings, environment and tests still override them. (In Azure the host resolves
         // them from app settings, which the deployment sets.)
         var names = new StorageNames(configuration["Panaptico:StoragePrefix"] ?? "");
-        if (configuration is IConfigurationBuilder builder)
-        {
-            builder.Sources.Insert(0, new MemoryConfigurationSource
-            {
-                InitialData =
-                [
-                    KeyValuePair.Create<string, string?>(ScheduleSetting, DefaultSchedule),
-                    KeyValuePair.Create<string, string?>(QueueSetting, names.Queue("remediation")),
-                ],
-            });
-        }
+        configuration.AddDefault(ScheduleSetting, DefaultSchedule);
+        configuration.AddDefault(QueueSetting, names.Queue("remediation"));
 
         var section = configuration.GetSection("Remediation");
         services.AddSingleton(new RemediationSettings { DetectorId = section["DetectorId"] ?? new RemediationSettings().DetectorId });
