@@ -4,7 +4,8 @@ namespace Panaptico.Functions.Governance;
 
 /// <summary>
 /// Timer (<c>%ApprovalExpirySchedule%</c>, every minute by default): re-routes or expires approval seats past their
-/// expiry. It reads only the tasks the open-gate index says are due, never every task.
+/// expiry, after dispatching the task outbox rows that stopped writers left behind. It reads only the tasks the
+/// open-gate and pending-outbox indexes name, never every task.
 /// </summary>
 public sealed class ApprovalExpiryFunction(GovernedExecution execution) : IFunctionHandler
 {

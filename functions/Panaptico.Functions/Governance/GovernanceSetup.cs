@@ -41,7 +41,12 @@ public static class GovernanceSetup
         services.AddSingleton<PlanRepository>();
         services.AddSingleton<DependencyIndex>();
         services.AddSingleton<OpenGateIndex>();
-        services.AddSingleton<DownstreamRelease>();
+        services.AddSingleton<TaskOutbox>();
+        services.AddSingleton(sp => new DownstreamRelease(
+            sp.GetRequiredService<TaskRepository>(),
+            sp.GetRequiredService<DependencyIndex>(),
+            sp.GetRequiredService<TaskOutbox>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ApprovalRulesSource>();
         services.AddSingleton<GovernedExecution>();
         services.AddSingleton<CheckedEvidenceVault>();

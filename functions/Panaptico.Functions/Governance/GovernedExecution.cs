@@ -38,9 +38,11 @@ public sealed record TaskPage(StoredTask Stored, TaskView View);
 public sealed record PlanPage(Plan Plan, ImmutableArray<WaveExit> Waves);
 
 /// <summary>
-/// Runs governance decisions against storage: read the task, decide (the pure domain), write with the task row's ETag,
-/// then append the decision's ledger entries and send its notifications. A write that loses a race is decided again on
-/// the fresh record (up to <see cref="MaxAttempts"/> times); a refusal writes nothing.
+/// Runs governance decisions against storage: read the task, decide (the pure domain), write with the task row's ETag
+/// and, in the same transaction, the decision's ledger entries and notifications as outbox rows of the task's partition
+/// (<see cref="TaskOutbox"/>), then dispatch them. Every write first takes over rows a stopped writer left behind, and
+/// the expiry timer sweeps the rest, so a crash after a commit loses no effect and repeats none. A write that loses a
+/// race is decided again on the fresh record (up to <see cref="MaxAttempts"/> times); a refusal writes nothing.
 /// </summary>
 public sealed class GovernedExecution(
     TaskRepository tasks,
@@ -48,6 +50,7 @@ public sealed class GovernedExecution(
     DependencyIndex edges,
     OpenGateIndex openGates,
     DownstreamRelease release,
+    TaskOutbox outbox,
     ILedgerAppender ledger,
     INotifier notifier,
     EvidenceSealer sealer,
@@ -120,9 +123,12 @@ public sealed class GovernedExecution(
         }
 
         await edges.AddAsync(decision.Value.Edges, cancellationToken);
+        var effects = Effects(decision.Ledger, decision.Notifications);
+        var mark = await MarkAsync(spec.Id, effects);
+        StoredTask created;
         try
         {
-            await tasks.CreateAsync(decision.Value.Record, cancellationToken);
+            created = await tasks.CreateAsync(decision.Value.Record, effects, cancellationToken);
         }
         catch (TaskExistsException e)
         {
@@ -130,7 +136,7 @@ public sealed class GovernedExecution(
         }
 
         await plans.AddMemberAsync(plan.Id, spec.Id, spec.WaveId, CancellationToken.None);
-        await PublishAsync(decision.Ledger, decision.Notifications);
+        await outbox.DispatchAsync(spec.Id, created.Outbox, mark, CancellationToken.None);
         // An upstream that sealed between our read and our write released no one: catch up with it now.
         await CatchUpAsync(spec.Id);
         return (await tasks.GetAsync(spec.Id, CancellationToken.None))!;
@@ -139,6 +145,7 @@ public sealed class GovernedExecution(
     /// <summary>Makes a task wait on another; refuses an edge that would close a cycle, naming it.</summary>
     public async Task<Answer<StoredTask>> AddDependencyAsync(string taskId, string upstreamId, string reason, Principal by, CancellationToken cancellationToken)
     {
+        await TakeOverAsync(taskId, cancellationToken);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             if (await tasks.GetRowAsync(taskId, cancellationToken) is not { } downstream)
@@ -160,16 +167,19 @@ public sealed class GovernedExecution(
             }
 
             await edges.AddAsync([decision.Value.Edge], cancellationToken);
+            var effects = Effects(decision.Ledger, decision.Notifications);
+            var mark = await MarkAsync(taskId, effects);
+            StoredTaskRow saved;
             try
             {
-                await tasks.SaveRowAsync(downstream, decision.Value.Downstream, CancellationToken.None);
+                saved = await tasks.SaveRowAsync(downstream, decision.Value.Downstream, effects, CancellationToken.None);
             }
             catch (TaskConflictException)
             {
                 continue;
             }
 
-            await PublishAsync(decision.Ledger, decision.Notifications);
+            await outbox.DispatchAsync(taskId, saved.Outbox, mark, CancellationToken.None);
             await CatchUpAsync(taskId);
             return (await tasks.GetAsync(taskId, CancellationToken.None))!;
         }
@@ -180,6 +190,7 @@ public sealed class GovernedExecution(
     /// <summary>Reads, decides and writes one task; decided again on the fresh record when the write lost a race.</summary>
     public async Task<Answer<TaskUpdate>> UpdateAsync(string taskId, Func<TaskRecord, DateTimeOffset, Decision<TaskRecord>> decide, CancellationToken cancellationToken)
     {
+        await TakeOverAsync(taskId, cancellationToken);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             if (await tasks.GetAsync(taskId, cancellationToken) is not { } stored)
@@ -200,8 +211,7 @@ public sealed class GovernedExecution(
 
             try
             {
-                var saved = await SaveAsync(stored, decision.Value);
-                await PublishAsync(decision.Ledger, decision.Notifications);
+                var saved = await SaveAsync(stored, decision.Value, decision.Ledger, decision.Notifications);
                 return new TaskUpdate(saved, Changed: true);
             }
             catch (TaskConflictException)
@@ -216,6 +226,7 @@ public sealed class GovernedExecution(
     /// <summary>Records a runbook Pass/Fail; a Fail creates its sub-task (and its edge) before the parent is written.</summary>
     public async Task<Answer<TaskUpdate>> RecordOutcomeAsync(string taskId, int step, string itemId, RunbookResult result, string? note, Principal by, CancellationToken cancellationToken)
     {
+        await TakeOverAsync(taskId, cancellationToken);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             if (await tasks.GetAsync(taskId, cancellationToken) is not { } stored)
@@ -247,8 +258,7 @@ public sealed class GovernedExecution(
 
             try
             {
-                var saved = await SaveAsync(stored, parent);
-                await PublishAsync(decision.Ledger, decision.Notifications);
+                var saved = await SaveAsync(stored, parent, decision.Ledger, decision.Notifications);
                 return new TaskUpdate(saved, Changed: true);
             }
             catch (TaskConflictException)
@@ -272,6 +282,7 @@ public sealed class GovernedExecution(
     public async Task<Answer<TaskCompletion>> CompleteAsync(string taskId, Principal by, CancellationToken cancellationToken)
     {
         (string Request, SealedBundle Bundle)? sealedBefore = null;
+        await TakeOverAsync(taskId, cancellationToken);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             if (await tasks.GetAsync(taskId, cancellationToken) is not { } stored)
@@ -321,14 +332,13 @@ public sealed class GovernedExecution(
             StoredTask saved;
             try
             {
-                saved = await SaveAsync(stored, seal.Value);
+                saved = await SaveAsync(stored, seal.Value, seal.Ledger, seal.Notifications);
             }
             catch (TaskConflictException)
             {
                 continue;
             }
 
-            await PublishAsync(seal.Ledger, seal.Notifications);
             return new TaskCompletion(saved, bundle, await ReleaseDownstreamAsync(saved.Record.Task));
         }
 
@@ -338,8 +348,9 @@ public sealed class GovernedExecution(
     /// <summary>Releases the sealed task's direct downstream tasks (idempotent); see <see cref="DownstreamRelease"/>.</summary>
     public async Task<ImmutableArray<string>> ReleaseDownstreamAsync(GovernedTask sealedTask)
     {
-        // Not cancellable: the seal is stored, so its release must run to the end.
-        var summary = await release.RunAsync(sealedTask, decision => PublishAsync(decision.Ledger, decision.Notifications), CancellationToken.None);
+        // Not cancellable: the seal is stored, so its release must run to the end. Each downstream write carries its
+        // own effects in its outbox, so there is nothing left to publish here.
+        var summary = await release.RunAsync(sealedTask, _ => Task.CompletedTask, CancellationToken.None);
         return summary.Released;
     }
 
@@ -361,10 +372,19 @@ public sealed class GovernedExecution(
         return new TaskPage(stored, view);
     }
 
-    /// <summary>The expiry sweep: only the tasks the open-gate index says are due; each is re-indexed after.</summary>
+    /// <summary>
+    /// The expiry sweep: first the outbox rows stopped writers left (only tasks of the pending index), then only the
+    /// tasks the open-gate index says are due; each is re-indexed after.
+    /// </summary>
     /// <returns>How many tasks changed (seats re-routed or expired).</returns>
     public async Task<int> ExpireDueAsync(CancellationToken cancellationToken)
     {
+        var dispatched = await outbox.SweepAsync(cancellationToken);
+        if (dispatched > 0)
+        {
+            logger.LogInformation("outbox sweep dispatched {Count} ledger entries and notifications left by stopped writers", dispatched);
+        }
+
         var changed = 0;
         foreach (var id in await openGates.DueAsync(time.GetUtcNow(), cancellationToken))
         {
@@ -394,6 +414,7 @@ public sealed class GovernedExecution(
     /// <summary>Applies releases of upstreams that sealed while this task's rows were being written.</summary>
     private async Task CatchUpAsync(string taskId)
     {
+        await TakeOverAsync(taskId, CancellationToken.None);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             if (await tasks.GetRowAsync(taskId, CancellationToken.None) is not { Task.PendingUpstreamIds.IsEmpty: false } row)
@@ -423,25 +444,28 @@ public sealed class GovernedExecution(
                 }
             }
 
+            var effects = Effects([.. entries], [.. notifications]);
+            var mark = await MarkAsync(taskId, effects);
+            StoredTaskRow saved;
             try
             {
-                await tasks.SaveRowAsync(row, task, CancellationToken.None);
+                saved = await tasks.SaveRowAsync(row, task, effects, CancellationToken.None);
             }
             catch (TaskConflictException)
             {
                 continue;
             }
 
-            await PublishAsync([.. entries], [.. notifications]);
+            await outbox.DispatchAsync(taskId, saved.Outbox, mark, CancellationToken.None);
             return;
         }
     }
 
     /// <summary>
-    /// The guarded write, with the open-gate index kept early: lowered before the write when a seat's expiry moves,
-    /// synced to the exact time after it.
+    /// The guarded write with the decision's effects as outbox rows (dispatched after the commit), and the open-gate
+    /// index kept early: lowered before the write when a seat's expiry moves, synced to the exact time after it.
     /// </summary>
-    private async Task<StoredTask> SaveAsync(StoredTask stored, TaskRecord next)
+    private async Task<StoredTask> SaveAsync(StoredTask stored, TaskRecord next, ImmutableArray<LedgerEntry> entries, ImmutableArray<Notification> notifications)
     {
         var before = OpenGateIndex.NextExpiryOf(stored.Record);
         var after = OpenGateIndex.NextExpiryOf(next);
@@ -451,13 +475,32 @@ public sealed class GovernedExecution(
         }
 
         // Not cancellable: once decided, the write and its ledger entries go together.
-        var saved = await tasks.SaveAsync(stored, next, CancellationToken.None);
+        var effects = Effects(entries, notifications);
+        var mark = await MarkAsync(next.Id, effects);
+        var saved = await tasks.SaveAsync(stored, next, effects, CancellationToken.None);
         if (after != before)
         {
             await openGates.SyncAsync(next.Id, saved.Version, after, CancellationToken.None);
         }
 
+        await outbox.DispatchAsync(next.Id, saved.Outbox, mark, CancellationToken.None);
         return saved;
+    }
+
+    private TaskEffects Effects(ImmutableArray<LedgerEntry> entries, ImmutableArray<Notification> notifications) =>
+        new(entries, notifications, time.GetUtcNow());
+
+    /// <summary>Marks the task in the outbox's pending index before a commit that writes outbox rows.</summary>
+    private async Task<Azure.ETag> MarkAsync(string taskId, TaskEffects effects) =>
+        effects.IsEmpty ? default : await outbox.MarkAsync(taskId, CancellationToken.None);
+
+    /// <summary>Dispatches what a stopped writer left in the task's outbox, before this write adds its own.</summary>
+    private async Task TakeOverAsync(string taskId, CancellationToken cancellationToken)
+    {
+        if (GovernanceKeys.IsValid(taskId))
+        {
+            await outbox.DispatchAbandonedAsync(taskId, cancellationToken);
+        }
     }
 
     /// <summary>Appends in the decision's order (the ledger queues each append as it is called), then notifies.</summary>

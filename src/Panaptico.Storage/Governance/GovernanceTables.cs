@@ -20,10 +20,14 @@ public sealed class GovernanceTables(TableServiceClient service, StorageNames na
 
     public TableClient OpenGates { get; } = service.GetTableClient(names.Table("govopengates"));
 
+    /// <summary>Partition <c>pending</c>, row = a task id whose partition may hold outbox rows not yet dispatched.</summary>
+    public TableClient PendingOutbox { get; } = service.GetTableClient(names.Table("govoutbox"));
+
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken) =>
         await Task.WhenAll(
             Tasks.CreateIfNotExistsAsync(cancellationToken),
             Plans.CreateIfNotExistsAsync(cancellationToken),
             Edges.CreateIfNotExistsAsync(cancellationToken),
-            OpenGates.CreateIfNotExistsAsync(cancellationToken));
+            OpenGates.CreateIfNotExistsAsync(cancellationToken),
+            PendingOutbox.CreateIfNotExistsAsync(cancellationToken));
 }

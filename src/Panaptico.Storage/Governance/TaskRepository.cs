@@ -8,10 +8,17 @@ namespace Panaptico.Storage.Governance;
 public sealed record StoredTask(TaskRecord Record, ETag ETag, long Version)
 {
     internal IReadOnlyDictionary<string, string> Rows { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The outbox rows the write that returned this committed (empty for a read).</summary>
+    public IReadOnlyList<TaskOutboxRow> Outbox { get; init; } = [];
 }
 
 /// <summary>Only the task row (state, pending upstreams, seal): what dependency releases read and write.</summary>
-public sealed record StoredTaskRow(GovernedTask Task, ETag ETag, long Version);
+public sealed record StoredTaskRow(GovernedTask Task, ETag ETag, long Version)
+{
+    /// <summary>The outbox rows the write that returned this committed (empty for a read).</summary>
+    public IReadOnlyList<TaskOutboxRow> Outbox { get; init; } = [];
+}
 
 /// <summary>The task changed since it was read: nothing was written; re-read, decide again, retry.</summary>
 public sealed class TaskConflictException(string taskId)
@@ -55,6 +62,11 @@ public sealed class TaskRepository(GovernanceTables tables)
         TableEntity? taskRow = null;
         await foreach (var entity in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {taskId}"), cancellationToken: cancellationToken))
         {
+            if (entity.RowKey.StartsWith(TaskOutbox.RowPrefix, StringComparison.Ordinal))
+            {
+                continue; // the outbox is not part of the record, and a save must never delete it
+            }
+
             rows[entity.RowKey] = TaskRows.Content(entity);
             if (entity.RowKey == TaskRows.TaskKey)
             {
@@ -68,16 +80,23 @@ public sealed class TaskRepository(GovernanceTables tables)
     }
 
     /// <exception cref="TaskExistsException">A task with this id exists; nothing was written.</exception>
-    public async Task<StoredTask> CreateAsync(TaskRecord record, CancellationToken cancellationToken)
+    public Task<StoredTask> CreateAsync(TaskRecord record, CancellationToken cancellationToken) =>
+        CreateAsync(record, null, cancellationToken);
+
+    /// <summary>Creates the task with <paramref name="effects"/> as outbox rows of the same transaction.</summary>
+    /// <exception cref="TaskExistsException">A task with this id exists; nothing was written.</exception>
+    public async Task<StoredTask> CreateAsync(TaskRecord record, TaskEffects? effects, CancellationToken cancellationToken)
     {
         GovernanceKeys.Check(record.Id);
         var rows = TaskRows.Layout(record);
         var actions = rows.Select(r => new TableTransactionAction(TableTransactionActionType.Add, Entity(record.Id, r.Key, r.Value, version: 1))).ToList();
+        var outbox = TaskOutbox.Rows(record.Id, 1, effects);
+        actions.AddRange(outbox.Select(r => new TableTransactionAction(TableTransactionActionType.Add, TaskOutbox.Entity(r))));
         CheckSize(record.Id, actions.Count);
         try
         {
             var response = await _table.SubmitTransactionAsync(actions, cancellationToken);
-            return new StoredTask(record, await NewETagAsync(record.Id, actions, response, cancellationToken), 1) { Rows = rows };
+            return new StoredTask(record, await NewETagAsync(record.Id, actions, response, cancellationToken), 1) { Rows = rows, Outbox = outbox };
         }
         catch (TableTransactionFailedException e) when (e.Status == 409)
         {
@@ -87,7 +106,12 @@ public sealed class TaskRepository(GovernanceTables tables)
 
     /// <summary>Writes <paramref name="next"/> over what <paramref name="stored"/> was read as, in one guarded transaction.</summary>
     /// <exception cref="TaskConflictException">The task changed since it was read; nothing was written.</exception>
-    public async Task<StoredTask> SaveAsync(StoredTask stored, TaskRecord next, CancellationToken cancellationToken)
+    public Task<StoredTask> SaveAsync(StoredTask stored, TaskRecord next, CancellationToken cancellationToken) =>
+        SaveAsync(stored, next, null, cancellationToken);
+
+    /// <summary>Writes <paramref name="next"/> with <paramref name="effects"/> as outbox rows, in one guarded transaction.</summary>
+    /// <exception cref="TaskConflictException">The task changed since it was read; nothing was written.</exception>
+    public async Task<StoredTask> SaveAsync(StoredTask stored, TaskRecord next, TaskEffects? effects, CancellationToken cancellationToken)
     {
         if (next.Id != stored.Record.Id)
         {
@@ -107,11 +131,13 @@ public sealed class TaskRepository(GovernanceTables tables)
         actions.AddRange(stored.Rows.Keys
             .Where(key => !rows.ContainsKey(key))
             .Select(key => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id, key), ETag.All)));
+        var outbox = TaskOutbox.Rows(id, version, effects);
+        actions.AddRange(outbox.Select(r => new TableTransactionAction(TableTransactionActionType.Add, TaskOutbox.Entity(r))));
         CheckSize(id, actions.Count);
         try
         {
             var response = await _table.SubmitTransactionAsync(actions, cancellationToken);
-            return new StoredTask(next, await NewETagAsync(id, actions, response, cancellationToken), version) { Rows = rows };
+            return new StoredTask(next, await NewETagAsync(id, actions, response, cancellationToken), version) { Rows = rows, Outbox = outbox };
         }
         catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
         {
@@ -139,7 +165,12 @@ public sealed class TaskRepository(GovernanceTables tables)
 
     /// <summary>Replaces only the task row, guarded by its ETag (a dependency release changes nothing else).</summary>
     /// <exception cref="TaskConflictException">The task changed since it was read; nothing was written.</exception>
-    public async Task<StoredTaskRow> SaveRowAsync(StoredTaskRow stored, GovernedTask next, CancellationToken cancellationToken)
+    public Task<StoredTaskRow> SaveRowAsync(StoredTaskRow stored, GovernedTask next, CancellationToken cancellationToken) =>
+        SaveRowAsync(stored, next, null, cancellationToken);
+
+    /// <summary>Replaces only the task row, with <paramref name="effects"/> as outbox rows of the same transaction.</summary>
+    /// <exception cref="TaskConflictException">The task changed since it was read; nothing was written.</exception>
+    public async Task<StoredTaskRow> SaveRowAsync(StoredTaskRow stored, GovernedTask next, TaskEffects? effects, CancellationToken cancellationToken)
     {
         if (next.Id != stored.Task.Id)
         {
@@ -148,6 +179,23 @@ public sealed class TaskRepository(GovernanceTables tables)
 
         var version = stored.Version + 1;
         var entity = Entity(next.Id, TaskRows.TaskKey, GovernanceJson.Serialize(next), version);
+        var outbox = TaskOutbox.Rows(next.Id, version, effects);
+        if (outbox.Count > 0)
+        {
+            List<TableTransactionAction> actions = [new(TableTransactionActionType.UpdateReplace, entity, stored.ETag)];
+            actions.AddRange(outbox.Select(r => new TableTransactionAction(TableTransactionActionType.Add, TaskOutbox.Entity(r))));
+            CheckSize(next.Id, actions.Count);
+            try
+            {
+                var response = await _table.SubmitTransactionAsync(actions, cancellationToken);
+                return new StoredTaskRow(next, await NewETagAsync(next.Id, actions, response, cancellationToken), version) { Outbox = outbox };
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
+            {
+                throw new TaskConflictException(next.Id);
+            }
+        }
+
         try
         {
             var response = await _table.UpdateEntityAsync(entity, stored.ETag, TableUpdateMode.Replace, cancellationToken);

@@ -67,7 +67,7 @@ internal sealed class GovernanceHost : IAsyncDisposable
 
     public FakeTimeProvider Time { get; }
 
-    public static async Task<GovernanceHost> StartAsync(IDictionary<string, string?>? settings = null)
+    public static async Task<GovernanceHost> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         // Whole minutes, so telemetry timestamps written to the second land exactly on the window.
         var start = DateTimeOffset.UtcNow;
@@ -81,7 +81,11 @@ internal sealed class GovernanceHost : IAsyncDisposable
             all[key] = value;
         }
 
-        var app = await TestFunctionApp.StartAsync(HostingMode.CustomHandler, settings: all, services: s => s.AddSingleton<TimeProvider>(time));
+        var app = await TestFunctionApp.StartAsync(HostingMode.CustomHandler, settings: all, services: s =>
+        {
+            s.AddSingleton<TimeProvider>(time);
+            services?.Invoke(s);
+        });
         return new GovernanceHost(app, time);
     }
 

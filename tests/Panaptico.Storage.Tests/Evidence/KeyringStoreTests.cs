@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Time.Testing;
 using Panaptico.Core.Evidence;
+using Panaptico.Core.Ledger;
 using Panaptico.Storage.Evidence;
+using Panaptico.Storage.Ledger;
 
 namespace Panaptico.Storage.Tests.Evidence;
 
@@ -56,5 +58,129 @@ public class KeyringStoreTests
         await store.ArchiveAsync(await after.CurrentKeyAsync(default), "system:sealer", default);
 
         Assert.Equal([before.KeyVersion, after.KeyVersion], (await store.LoadAsync(default)).Keys.Select(k => k.Version));
+    }
+
+    [Fact]
+    public async Task A_ledger_append_that_failed_is_recorded_exactly_once_by_the_next_archive()
+    {
+        await using var ledger = new TableLedger(await EvidenceStorage.TableAsync("ledger"), _time);
+        var failing = new FailingOnceLedger(ledger, commitBeforeFailing: false);
+        var store = new KeyringStore(await EvidenceStorage.TableAsync("keyring"), _time, failing, ledger);
+        using var signer = LocalEcdsaSigner.Generate("local/dev");
+        var key = await signer.CurrentKeyAsync(default);
+
+        await Assert.ThrowsAsync<IOException>(() => store.ArchiveAsync(key, "system:sealer", default));
+        Assert.Empty(await KeyArchivedAsync(ledger));
+
+        var entry = await store.ArchiveAsync(key, "system:sealer", default);
+        await store.ArchiveAsync(key, "system:sealer", default);
+
+        var record = Assert.Single(await KeyArchivedAsync(ledger));
+        Assert.Equal(($"{key.KeyId}#{key.Version}", entry.Fingerprint()), (record.Subject, (string?)record.Data!["fingerprint"]));
+    }
+
+    [Fact]
+    public async Task An_append_that_committed_but_reported_failure_is_not_recorded_again()
+    {
+        await using var ledger = new TableLedger(await EvidenceStorage.TableAsync("ledger"), _time);
+        var failing = new FailingOnceLedger(ledger, commitBeforeFailing: true);
+        var store = new KeyringStore(await EvidenceStorage.TableAsync("keyring"), _time, failing, ledger);
+        using var signer = LocalEcdsaSigner.Generate("local/dev");
+        var key = await signer.CurrentKeyAsync(default);
+
+        await Assert.ThrowsAsync<IOException>(() => store.ArchiveAsync(key, "system:sealer", default));
+        await store.ArchiveAsync(key, "system:sealer", default);
+        await store.ArchiveAsync(key, "system:sealer", default);
+
+        Assert.Single(await KeyArchivedAsync(ledger));
+        Assert.Equal(1, failing.Calls); // the retry found the record instead of appending
+    }
+
+    [Fact]
+    public async Task Concurrent_archives_of_a_new_key_from_several_instances_record_it_once()
+    {
+        var ledgerTable = await EvidenceStorage.TableAsync("ledger");
+        var keyringTable = await EvidenceStorage.TableAsync("keyring");
+        var ledgers = Enumerable.Range(0, 4).Select(_ => new TableLedger(ledgerTable, _time)).ToList();
+        using var signer = LocalEcdsaSigner.Generate("local/dev");
+        var key = await signer.CurrentKeyAsync(default);
+
+        var entries = await Task.WhenAll(ledgers.Select(l => new KeyringStore(keyringTable, _time, l).ArchiveAsync(key, "system:sealer", default)));
+
+        Assert.All(entries, e => Assert.Equal(entries[0], e));
+        Assert.Single(await KeyArchivedAsync(ledgers[0]));
+        foreach (var ledger in ledgers)
+        {
+            await ledger.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_claim_left_by_an_archiver_that_stopped_is_taken_over_once_its_lease_lapses()
+    {
+        var keyringTable = await EvidenceStorage.TableAsync("keyring");
+        await using var ledger = new TableLedger(await EvidenceStorage.TableAsync("ledger"), _time);
+        var stalled = new StalledLedger();
+        using var signer = LocalEcdsaSigner.Generate("local/dev");
+        var key = await signer.CurrentKeyAsync(default);
+        var abandoned = new KeyringStore(keyringTable, _time, stalled, ledger).ArchiveAsync(key, "system:sealer", default);
+        await stalled.Called.Task; // the row is added and claimed; its archiver never finishes appending
+
+        _time.Advance(KeyringStore.ClaimLease + TimeSpan.FromSeconds(1));
+        await new KeyringStore(keyringTable, _time, ledger).ArchiveAsync(key, "system:sealer", default);
+        stalled.Release.SetException(new IOException("the instance went away"));
+
+        await Assert.ThrowsAsync<IOException>(() => abandoned);
+        await new KeyringStore(keyringTable, _time, ledger).ArchiveAsync(key, "system:sealer", default);
+        Assert.Single(await KeyArchivedAsync(ledger));
+    }
+
+    private static async Task<List<LedgerRecord>> KeyArchivedAsync(TableLedger ledger)
+    {
+        var head = await ledger.ReadHeadAsync(default);
+        var records = new List<LedgerRecord>();
+        await foreach (var record in ledger.ReadRangeAsync(0, head.Size - 1, default))
+        {
+            if (record.Kind == KeyringStore.LedgerKind)
+            {
+                records.Add(record);
+            }
+        }
+
+        return records;
+    }
+
+    /// <summary>Fails the first append, before or after passing it on: a transient error or a lost response.</summary>
+    private sealed class FailingOnceLedger(ILedgerAppender inner, bool commitBeforeFailing) : ILedgerAppender
+    {
+        public int Calls { get; private set; }
+
+        public async Task<LedgerRecord> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken)
+        {
+            if (++Calls > 1)
+            {
+                return await inner.AppendAsync(entry, cancellationToken);
+            }
+
+            if (commitBeforeFailing)
+            {
+                await inner.AppendAsync(entry, cancellationToken);
+            }
+
+            throw new IOException("the ledger did not answer");
+        }
+    }
+
+    /// <summary>An append that hangs until the test lets it fail: an archiver that stopped mid-way.</summary>
+    private sealed class StalledLedger : ILedgerAppender
+    {
+        public TaskCompletionSource Called { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<LedgerRecord> Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<LedgerRecord> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken)
+        {
+            Called.TrySetResult();
+            return Release.Task;
+        }
     }
 }
