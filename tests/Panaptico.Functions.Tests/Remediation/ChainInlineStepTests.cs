@@ -11,12 +11,6 @@ namespace Panaptico.Functions.Tests.Remediation;
 /// <summary>A step message's first delivery runs the immediate steps after it in-process; a crash anywhere in that run still finishes the chain once.</summary>
 public sealed class ChainInlineStepTests
 {
-    private static readonly string[] AutoPath =
-        ["change.opened", "change.approved", "change.backed-up", "change.fixed", "change.verified", "change.rollback-bundle-stored", "change.closed"];
-
-    private static readonly ChainStep[] AutoSteps =
-        [ChainStep.TakeBackup, ChainStep.ApplyFix, ChainStep.VerifyFix, ChainStep.StoreRollbackBundle, ChainStep.SendCloseOut];
-
     [Fact]
     public async Task An_auto_approved_chain_runs_every_step_after_the_backup_in_process_from_one_queue_message()
     {
@@ -31,9 +25,9 @@ public sealed class ChainInlineStepTests
         await triggers.AnyCompleted.WaitAsync(TimeSpan.FromSeconds(30)); // the trigger reports a message after its run
 
         Assert.Equal(1, triggers.Completed); // the backup's message; none for the four steps that followed it
-        Assert.Equal(AutoSteps, world.Recorder.StepsRun.Where(r => r.Change == id).Select(r => r.Step));
+        Assert.Equal(RemediationWorld.AutoSteps, world.Recorder.StepsRun.Where(r => r.Change == id).Select(r => r.Step));
         Assert.Equal(1, world.Connector.WritesTo(world.Asset(container)));
-        Assert.Equal(AutoPath, (await RemediationWorld.LedgerOfAsync(app, id)).Select(r => r.Kind));
+        Assert.Equal(RemediationWorld.AutoPath, (await RemediationWorld.LedgerOfAsync(app, id)).Select(r => r.Kind));
     }
 
     [Theory]
@@ -56,8 +50,8 @@ public sealed class ChainInlineStepTests
 
         Assert.True(crash.Crashed);
         Assert.Equal(1, world.Connector.WritesTo(world.Asset(container)));
-        Assert.Equal(AutoPath, (await RemediationWorld.LedgerOfAsync(app, id)).Select(r => r.Kind));
-        Assert.Equal(AutoSteps, world.Recorder.StepsRun.Where(r => r.Change == id).Select(r => r.Step).Distinct());
+        Assert.Equal(RemediationWorld.AutoPath, (await RemediationWorld.LedgerOfAsync(app, id)).Select(r => r.Kind));
+        Assert.Equal(RemediationWorld.AutoSteps, world.Recorder.StepsRun.Where(r => r.Change == id).Select(r => r.Step).Distinct());
         // Only a step the crash interrupted after it started its side effect runs again (its own message looks before writing).
         var again = world.Recorder.StepsRun.Where(r => r.Change == id).GroupBy(r => r.Step).Where(g => g.Count() > 1).Select(g => g.Key);
         Assert.Equal(point == ChainFaultPoint.SideEffectDone ? [step] : [], again);

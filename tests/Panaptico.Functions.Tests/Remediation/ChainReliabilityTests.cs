@@ -12,13 +12,6 @@ namespace Panaptico.Functions.Tests.Remediation;
 /// <summary>The durable chain under two instances and under crashes, through the app's own queue trigger and timer.</summary>
 public sealed class ChainReliabilityTests
 {
-    // The auto-approved path of a non-production container, as the ledger must show it: each entry once.
-    private static readonly string[] AutoPath =
-        ["change.opened", "change.approved", "change.backed-up", "change.fixed", "change.verified", "change.rollback-bundle-stored", "change.closed"];
-
-    private static readonly ChainStep[] AutoSteps =
-        [ChainStep.TakeBackup, ChainStep.ApplyFix, ChainStep.VerifyFix, ChainStep.StoreRollbackBundle, ChainStep.SendCloseOut];
-
     [Fact]
     public async Task Two_instances_draining_one_queue_run_every_step_of_every_chain_once()
     {
@@ -34,13 +27,13 @@ public sealed class ChainReliabilityTests
         await world.Recorder.WhenAsync(() => world.Recorder.Latest.Count == Chains && world.Recorder.Latest.Values.All(s => s.Stage == ChangeStage.Closed));
 
         var runs = world.Recorder.StepsRun.GroupBy(r => (r.Change, r.Step)).ToList();
-        Assert.Equal(Chains * AutoSteps.Length, runs.Count);
+        Assert.Equal(Chains * RemediationWorld.AutoSteps.Length, runs.Count);
         Assert.All(runs, run => Assert.Single(run));
         Assert.All(containers, c => Assert.Equal(1, world.Connector.WritesTo(world.Asset(c))));
         Assert.True(firstTriggers.Completed > 0 && secondTriggers.Completed > 0, "both instances drained the queue");
         foreach (var id in world.Recorder.Latest.Keys)
         {
-            Assert.Equal(AutoPath, (await RemediationWorld.LedgerOfAsync(first, id)).Select(r => r.Kind));
+            Assert.Equal(RemediationWorld.AutoPath, (await RemediationWorld.LedgerOfAsync(first, id)).Select(r => r.Kind));
         }
     }
 
@@ -80,12 +73,12 @@ public sealed class ChainReliabilityTests
 
         Assert.Equal(points, crashes.Thrown.Keys.Select(k => k.Point).Distinct().Order());
         // Every step of every chain crashed once, at its change's point.
-        Assert.All(world.Recorder.Latest.Keys, id => Assert.True(crashes.Thrown.Keys.Count(k => k.Change == id && k.Step is not null) == AutoSteps.Length));
+        Assert.All(world.Recorder.Latest.Keys, id => Assert.True(crashes.Thrown.Keys.Count(k => k.Change == id && k.Step is not null) == RemediationWorld.AutoSteps.Length));
         Assert.All(containers, c => Assert.Equal(1, world.Connector.WritesTo(world.Asset(c))));
         Assert.Equal(chains, world.Recorder.Latest.Values.Select(s => s.Plan.Asset).Distinct().Count());
         foreach (var id in world.Recorder.Latest.Keys)
         {
-            Assert.Equal(AutoPath, (await RemediationWorld.LedgerOfAsync(second, id)).Select(r => r.Kind));
+            Assert.Equal(RemediationWorld.AutoPath, (await RemediationWorld.LedgerOfAsync(second, id)).Select(r => r.Kind));
         }
     }
 

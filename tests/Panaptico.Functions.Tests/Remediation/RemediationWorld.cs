@@ -27,6 +27,14 @@ namespace Panaptico.Functions.Tests.Remediation;
 /// </summary>
 public sealed class RemediationWorld
 {
+    /// <summary>The auto-approved path of a non-production container, as the ledger must show it: each entry once.</summary>
+    public static readonly string[] AutoPath =
+        ["change.opened", "change.approved", "change.backed-up", "change.fixed", "change.verified", "change.rollback-bundle-stored", "change.closed"];
+
+    /// <summary>The steps of that path, each run once.</summary>
+    public static readonly ChainStep[] AutoSteps =
+        [ChainStep.TakeBackup, ChainStep.ApplyFix, ChainStep.VerifyFix, ChainStep.StoreRollbackBundle, ChainStep.SendCloseOut];
+
     private RemediationWorld(BlobServiceClient blobs, string connectionString, TimeProvider time)
     {
         Blobs = blobs;

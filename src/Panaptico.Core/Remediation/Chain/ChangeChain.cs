@@ -176,15 +176,9 @@ public sealed class ChangeChain
 
     private static ChainOutcome Grant(ChangeState state, ApprovalGranted e, Decision<ApprovalGateRecord>? signed, string? rationale)
     {
-        if (Decided(state) is { } decided)
+        if (NotOpenToApproval(state, e.At) is { } early)
         {
-            return decided.Outcome == ApprovalOutcome.Granted
-                ? new ChainDuplicate($"already approved by {decided.ApproverId} at {CloseOut.Iso(decided.At)}")
-                : new ChainRefusal(RefusalCode.Conflict, $"already denied by {decided.ApproverId}: {decided.Reason}");
-        }
-        if (NotAwaitingDecision(state, e.At) is { } refusal)
-        {
-            return refusal;
+            return early;
         }
         if (state.ApprovalGate is { State: not ApprovalGateState.Approved } gate)
         {
@@ -199,10 +193,9 @@ public sealed class ChangeChain
         {
             return new ChainRefusal(RefusalCode.SeparationOfDuties, $"{e.Approver.Id} requested {state.Id} and cannot approve it");
         }
-        if (state.IrreversibleReason is { } reason && !e.AcknowledgesIrreversible)
+        if (IrreversibleNotAcknowledged(state, e.AcknowledgesIrreversible) is { } unacknowledged)
         {
-            return new ChainRefusal(RefusalCode.IrreversibleNotAcknowledged,
-                $"this fix cannot be undone ({reason}); the approval must acknowledge that it is irreversible");
+            return unacknowledged;
         }
         var approval = new ApprovalDecision(ApprovalOutcome.Granted, ApprovalMode.Tap, e.Approver.Id, e.Approver.Name, e.At, rationale, e.AcknowledgesIrreversible);
         var step = new Step(state with { Approval = approval }, e.At);
@@ -224,15 +217,9 @@ public sealed class ChangeChain
 
     private static ChainOutcome Deny(ChangeState state, ApprovalDenied e, Decision<ApprovalGateRecord>? denied)
     {
-        if (Decided(state) is { } decided)
+        if (NotOpenToDenial(state, e.At) is { } early)
         {
-            return decided.Outcome == ApprovalOutcome.Denied
-                ? new ChainDuplicate($"already denied by {decided.ApproverId}")
-                : new ChainRefusal(RefusalCode.Conflict, $"already approved by {decided.ApproverId}; the plan is running");
-        }
-        if (NotAwaitingDecision(state, e.At) is { } refusal)
-        {
-            return refusal;
+            return early;
         }
         if (string.IsNullOrWhiteSpace(e.Reason))
         {
@@ -274,29 +261,22 @@ public sealed class ChangeChain
     /// </summary>
     private static ChainOutcome SignSeat(ChangeState state, SeatApproved e)
     {
-        if (Decided(state) is { } decided)
+        if (NotOpenToApproval(state, e.At) is { } early)
         {
-            return decided.Outcome == ApprovalOutcome.Granted
-                ? new ChainDuplicate($"already approved by {decided.ApproverId} at {CloseOut.Iso(decided.At)}")
-                : new ChainRefusal(RefusalCode.Conflict, $"already denied by {decided.ApproverId}: {decided.Reason}");
-        }
-        if (NotAwaitingDecision(state, e.At) is { } refusal)
-        {
-            return refusal;
+            return early;
         }
         if (state.ApprovalGate is not { } gate)
         {
-            return new ChainRefusal(RefusalCode.Invalid, $"{state.Id} has no routed approval gate");
+            return NoGate(state);
         }
         if (gate.Signatures.FirstOrDefault(s => s.IsValid && s.Verdict == ApprovalVerdict.Approved && s.ApproverId == e.Approver.Id
                 && (e.SeatId is null || s.SeatId == e.SeatId)) is { } earlier)
         {
             return new ChainDuplicate($"{e.Approver.Id} already signed seat {earlier.SeatId} at {CloseOut.Iso(earlier.SignedAt)}");
         }
-        if (state.IrreversibleReason is { } reason && !e.AcknowledgesIrreversible)
+        if (IrreversibleNotAcknowledged(state, e.AcknowledgesIrreversible) is { } unacknowledged)
         {
-            return new ChainRefusal(RefusalCode.IrreversibleNotAcknowledged,
-                $"this fix cannot be undone ({reason}); the approval must acknowledge that it is irreversible");
+            return unacknowledged;
         }
         var seatId = SeatOf(gate, e.Approver, e.SeatId, out var ambiguous);
         if (ambiguous is not null)
@@ -331,19 +311,13 @@ public sealed class ChangeChain
 
     private static ChainOutcome DenySeat(ChangeState state, SeatDenied e)
     {
-        if (Decided(state) is { } decided)
+        if (NotOpenToDenial(state, e.At) is { } early)
         {
-            return decided.Outcome == ApprovalOutcome.Denied
-                ? new ChainDuplicate($"already denied by {decided.ApproverId}")
-                : new ChainRefusal(RefusalCode.Conflict, $"already approved by {decided.ApproverId}; the plan is running");
-        }
-        if (NotAwaitingDecision(state, e.At) is { } refusal)
-        {
-            return refusal;
+            return early;
         }
         if (state.ApprovalGate is not { } gate)
         {
-            return new ChainRefusal(RefusalCode.Invalid, $"{state.Id} has no routed approval gate");
+            return NoGate(state);
         }
         var seatId = SeatOf(gate, e.Approver, e.SeatId, out var ambiguous);
         if (ambiguous is not null)
@@ -355,6 +329,28 @@ public sealed class ChangeChain
             ? Deny(state with { ApprovalGate = denied.Value }, new ApprovalDenied(e.Approver, e.At, e.Rationale!), denied)
             : Refused(denied.Refusal);
     }
+
+    /// <summary>An approval after the decision is a duplicate of an approval and conflicts with a denial.</summary>
+    private static ChainOutcome? NotOpenToApproval(ChangeState state, DateTimeOffset at) => Decided(state) is { } decided
+        ? decided.Outcome == ApprovalOutcome.Granted
+            ? new ChainDuplicate($"already approved by {decided.ApproverId} at {CloseOut.Iso(decided.At)}")
+            : new ChainRefusal(RefusalCode.Conflict, $"already denied by {decided.ApproverId}: {decided.Reason}")
+        : NotAwaitingDecision(state, at);
+
+    /// <summary>A denial after the decision is a duplicate of a denial and conflicts with an approval.</summary>
+    private static ChainOutcome? NotOpenToDenial(ChangeState state, DateTimeOffset at) => Decided(state) is { } decided
+        ? decided.Outcome == ApprovalOutcome.Denied
+            ? new ChainDuplicate($"already denied by {decided.ApproverId}")
+            : new ChainRefusal(RefusalCode.Conflict, $"already approved by {decided.ApproverId}; the plan is running")
+        : NotAwaitingDecision(state, at);
+
+    private static ChainRefusal? IrreversibleNotAcknowledged(ChangeState state, bool acknowledged) =>
+        state.IrreversibleReason is { } reason && !acknowledged
+            ? new ChainRefusal(RefusalCode.IrreversibleNotAcknowledged,
+                $"this fix cannot be undone ({reason}); the approval must acknowledge that it is irreversible")
+            : null;
+
+    private static ChainRefusal NoGate(ChangeState state) => new(RefusalCode.Invalid, $"{state.Id} has no routed approval gate");
 
     /// <summary>
     /// The named seat, or the one open seat the approver may fill. When they fill none, the first open seat is tried so
