@@ -1,0 +1,35 @@
+using System.Text.Json.Nodes;
+
+namespace Panaptico.Functions.Http;
+
+/// <summary>
+/// The one way every function refuses: <c>application/problem+json</c> with a stable <c>code</c> (also the last segment
+/// of <c>type</c>), a title, the detail in words, and any data as extension members. The codes are the README's
+/// refusal vocabulary; callers branch on <c>code</c>, people read <c>detail</c>.
+/// </summary>
+public static class Problems
+{
+    public static IResult Problem(int status, string code, string title, string detail, JsonObject? data = null)
+    {
+        var extensions = new Dictionary<string, object?> { ["code"] = code };
+        foreach (var (name, value) in data ?? [])
+        {
+            extensions[name] = value?.DeepClone();
+        }
+        return Results.Problem(statusCode: status, title: title, detail: detail, type: Type(code), extensions: extensions);
+    }
+
+    public static IResult Unauthenticated() =>
+        Problem(StatusCodes.Status401Unauthorized, "unauthenticated", "Not authenticated", "send a valid bearer token");
+
+    public static IResult Forbidden(string policy) =>
+        Problem(StatusCodes.Status403Forbidden, "forbidden", "Not allowed", $"this needs the {policy} role");
+
+    public static IResult Invalid(string detail, JsonObject? data = null) =>
+        Problem(StatusCodes.Status400BadRequest, "invalid", "Invalid request", detail, data);
+
+    public static IResult NotFound(string detail) =>
+        Problem(StatusCodes.Status404NotFound, "not-found", "Not found", detail);
+
+    public static string Type(string code) => $"https://panaptico.dev/problems/{code}";
+}
