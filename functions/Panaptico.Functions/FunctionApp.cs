@@ -1,9 +1,9 @@
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Panaptico.Functions.Audit;
 using Panaptico.Functions.Auth;
-using Panaptico.Functions.Caller;
 using Panaptico.Functions.Governance;
-using Panaptico.Functions.Health;
 using Panaptico.Functions.Heartbeat;
 using Panaptico.Functions.Hosting;
 using Panaptico.Functions.Platform;
@@ -12,81 +12,71 @@ using Panaptico.Functions.Standalone;
 
 namespace Panaptico.Functions;
 
-public enum HostingMode
-{
-    /// <summary>Behind the Azure Functions host, which owns the triggers and calls <c>POST /&lt;FunctionName&gt;</c>.</summary>
-    CustomHandler,
-
-    /// <summary>No Functions host: this process reads the function.json files and drives the triggers itself.</summary>
-    Standalone,
-}
-
-/// <summary>All wiring of the function app in one place; Program.cs only builds and runs it.</summary>
+/// <summary>
+/// The app's wiring, once for both hosts: the Functions host (Azure) and the standalone host (local, tests, demo,
+/// containers). Function classes are the same in both and never know which one runs them.
+/// </summary>
 public static class FunctionApp
 {
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <summary>Every service the functions use, whichever host runs them.</summary>
+    public static void AddPanaptico(this IServiceCollection services, IConfigurationManager configuration)
+    {
+        configuration.AddDefault(HeartbeatFunction.ScheduleSetting, HeartbeatFunction.DefaultSchedule);
+        services.AddPlatform(configuration);
+        services.AddPanapticoAuth(configuration);
+        services.AddGovernance(configuration);
+        services.AddAuditApi(configuration);
+        services.AddRemediation(configuration);
+    }
+
+    /// <summary>True when the Functions host started this process as its isolated worker.</summary>
+    public static bool UnderFunctionsHost(string[] args) =>
+        !string.Equals(Environment.GetEnvironmentVariable("Functions__Mode"), "Standalone", StringComparison.OrdinalIgnoreCase)
+        && (Environment.GetEnvironmentVariable("FUNCTIONS_WORKER_RUNTIME") is not null
+            || args.Any(a => a.StartsWith("--functions-", StringComparison.Ordinal) || a == "--workerId"));
+
+    /// <summary>The isolated worker under the Functions host: it owns triggers, routes, keys and Durable Functions.</summary>
+    public static IHost BuildForFunctionsHost(string[] args)
+    {
+        var builder = FunctionsApplication.CreateBuilder(args);
+        builder.ConfigureFunctionsWebApplication();
+        builder.Services.AddPanaptico(builder.Configuration);
+        return builder.Build();
+    }
+
+    /// <summary>
+    /// The standalone host: HTTP routes from the functions' <c>[HttpTrigger]</c>s under <c>/api</c>, NCRONTAB timers
+    /// with one firing per occurrence across instances, queue triggers with a poison queue, and orchestrations on the
+    /// real Durable Task Framework over Azure Storage. Settings of host.json apply as the Functions host applies them.
+    /// </summary>
+    public static WebApplication BuildStandalone(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        builder.Configuration.AddHostJson(Path.Combine(AppContext.BaseDirectory, "host.json"));
         configure?.Invoke(builder);
-        var configuration = builder.Configuration;
-        var mode = Mode(configuration);
+        var services = builder.Services;
+        services.AddPanaptico(builder.Configuration);
 
-        if (mode == HostingMode.CustomHandler && configuration["FUNCTIONS_CUSTOMHANDLER_PORT"] is { } port)
-        {
-            // The host talks to us on loopback only.
-            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        }
-
-        var root = configuration["Functions:Root"] ?? AppContext.BaseDirectory;
-        builder.Services.AddSingleton(FunctionCatalog.Load(root));
-        builder.Services.AddSingleton(HostSettings.Load(Path.Combine(root, "host.json")));
-        builder.Services.AddSingleton<FunctionInvoker>();
-        builder.Services.AddSingleton<MappedHttpFunctions>();
-        builder.AddPlatform();
-        // TryAdd: tests and the demo put in an observer before this runs.
-        builder.Services.TryAddSingleton<TriggerObserver>();
-        builder.Services.AddProblemDetails();
-        builder.AddPanapticoAuth();
-
-        configuration.AddDefault(HeartbeatFunction.ScheduleSetting, HeartbeatFunction.DefaultSchedule);
-        builder.Services.AddFunction<HeartbeatFunction>(HeartbeatFunction.Name);
-        builder.Services.AddGovernance(builder.Configuration);
-        builder.Services.AddAuditApi(builder.Configuration);
-        builder.Services.AddRemediation(builder.Configuration);
-
-        if (mode == HostingMode.Standalone)
-        {
-            builder.Services.AddHostedService<TimerTriggerRunner>();
-            builder.Services.AddHostedService<QueueTriggerRunner>();
-        }
+        // TryAdd: a test host may index its own test functions beside the app's.
+        services.TryAddSingleton(FunctionIndex.FromAssemblies(typeof(FunctionApp).Assembly));
+        services.TryAddSingleton<TriggerObserver>();
+        services.AddOptions<QueueHostOptions>().BindConfiguration(QueueHostOptions.Section);
+        services.AddOptions<DurableTaskHostOptions>().BindConfiguration(DurableTaskHostOptions.Section)
+            .Validate(o => o.HubName.Length is >= 3 and <= 45 && char.IsAsciiLetter(o.HubName[0]) && o.HubName.All(char.IsAsciiLetterOrDigit),
+                "durableTask.hubName must be 3-45 letters and digits, starting with a letter")
+            .ValidateOnStart();
+        services.AddSingleton<DurableTaskEngine>();
+        services.AddHostedService(sp => sp.GetRequiredService<DurableTaskEngine>());
+        services.AddSingleton<StandaloneDurableClient>();
+        services.AddSingleton<DurableTaskClient>(sp => sp.GetRequiredService<StandaloneDurableClient>());
+        services.AddHostedService<TimerTriggerRunner>();
+        services.AddHostedService<QueueTriggerRunner>();
+        services.AddProblemDetails();
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseAuthentication();
-        app.UseAuthorization();
-
-        app.MapHealthApi();
-        app.MapCallerApi();
-        app.MapGovernanceApi();
-        app.MapAuditApi();
-        app.MapRemediationApi();
-
-        app.EnsureEveryHttpFunctionIsMapped();
-        if (mode == HostingMode.CustomHandler)
-        {
-            app.MapInvocationEndpoint();
-        }
-        else
-        {
-            app.MapEventGridWebhook();
-        }
+        app.MapHttpFunctions(app.Services.GetRequiredService<FunctionIndex>());
         return app;
     }
-
-    public static HostingMode Mode(IConfiguration configuration) =>
-        configuration["Functions:Mode"] is { } configured
-            ? Enum.Parse<HostingMode>(configured, ignoreCase: true)
-            : configuration["FUNCTIONS_CUSTOMHANDLER_PORT"] is not null ? HostingMode.CustomHandler : HostingMode.Standalone;
-
 }

@@ -13,17 +13,17 @@ namespace Panaptico.Functions.Auth;
 /// </summary>
 public static class AuthSetup
 {
-    public static void AddPanapticoAuth(this WebApplicationBuilder builder)
+    public static void AddPanapticoAuth(this IServiceCollection services, IConfiguration configuration)
     {
-        var section = builder.Configuration.GetSection("Auth");
+        var section = configuration.GetSection("Auth");
         if (string.Equals(section["Mode"], AppServicePrincipalHandler.SchemeName, StringComparison.OrdinalIgnoreCase))
         {
-            builder.Services.AddAuthentication(AppServicePrincipalHandler.SchemeName)
+            services.AddAuthentication(AppServicePrincipalHandler.SchemeName)
                 .AddScheme<AuthenticationSchemeOptions, AppServicePrincipalHandler>(AppServicePrincipalHandler.SchemeName, null);
         }
         else
         {
-            builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
+            services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
             {
                 options.MapInboundClaims = false;
                 var parameters = new TokenValidationParameters
@@ -53,7 +53,9 @@ public static class AuthSetup
             });
         }
 
-        var authorization = builder.Services.AddAuthorizationBuilder();
+        var authorization = services.AddAuthorizationBuilder();
+        authorization.AddPolicy(Access.AnyRole, policy => policy.RequireAuthenticatedUser()
+            .RequireAssertion(context => Role.All.Any(context.User.IsInRole)));
         foreach (var role in Role.All)
         {
             authorization.AddPolicy(role, policy => policy.RequireAuthenticatedUser()

@@ -1,33 +1,32 @@
 using Azure.Data.Tables;
-using Panaptico.Functions.Hosting;
+using Microsoft.Azure.Functions.Worker;
 using Panaptico.Storage.Account;
 
 namespace Panaptico.Functions.Heartbeat;
 
 /// <summary>
 /// A timer function that records that the app's timers are alive: one row per occurrence in the heartbeat table,
-/// which <c>/api/health</c> operators and the demo read.
+/// which operators and the demo read.
 /// </summary>
-public sealed class HeartbeatFunction(StorageAccount storage, TimeProvider time, IConfiguration configuration) : IFunctionHandler
+public sealed class HeartbeatFunction(StorageAccount storage, StorageNames names, TimeProvider time, ILogger<HeartbeatFunction> logger)
 {
     public const string Name = "Heartbeat";
     public const string ScheduleSetting = "HeartbeatSchedule";
     public const string DefaultSchedule = "0 */5 * * * *";
 
-    public async Task<FunctionResult> InvokeAsync(FunctionInvocation invocation, CancellationToken cancellationToken)
+    [Function(Name)]
+    public async Task RunAsync([TimerTrigger($"%{ScheduleSetting}%")] TimerInfo timer, CancellationToken cancellationToken)
     {
-        var table = storage.Tables.GetTableClient(TableName(configuration));
+        var table = storage.Tables.GetTableClient(TableName(names));
         await table.CreateIfNotExistsAsync(cancellationToken);
         var now = time.GetUtcNow();
         await table.UpsertEntityAsync(new TableEntity("heartbeat", now.ToString("yyyyMMddHHmmssfff"))
         {
             ["FiredAt"] = now,
-            ["PastDue"] = invocation.Trigger?["IsPastDue"]?.GetValue<bool>() ?? false,
+            ["PastDue"] = timer.IsPastDue,
         }, cancellationToken: cancellationToken);
-        invocation.Log($"heartbeat at {now:O}");
-        return FunctionResult.Empty;
+        logger.LogInformation("heartbeat at {At:O}", now);
     }
 
-    public static string TableName(IConfiguration configuration) =>
-        $"{Standalone.StandaloneNames.HostId(configuration)}heartbeats".Replace("-", "", StringComparison.Ordinal);
+    public static string TableName(StorageNames names) => names.Table("heartbeats");
 }

@@ -17,11 +17,8 @@ namespace Panaptico.Functions.Platform;
 /// </summary>
 public static class PlatformServices
 {
-    public static void AddPlatform(this WebApplicationBuilder builder)
+    public static void AddPlatform(this IServiceCollection services, IConfiguration configuration)
     {
-        var configuration = builder.Configuration;
-        var services = builder.Services;
-
         services.AddSingleton(_ => Storage(configuration));
         services.AddSingleton(new StorageNames(configuration["Panaptico:StoragePrefix"] ?? ""));
         // TryAdd: tests and the demo put in a fake clock before this runs.

@@ -1,23 +1,23 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
-using Panaptico.Functions.Hosting;
+using Microsoft.Extensions.Options;
 using Panaptico.Storage.Account;
 
 namespace Panaptico.Functions.Standalone;
 
 /// <summary>
-/// Drives <c>queueTrigger</c> functions without the Functions host, with host.json's queue settings:
+/// Drives <c>[QueueTrigger]</c> functions without the Functions host, with host.json's queue settings:
 /// polling that backs off to <c>maxPollingInterval</c> when idle, batches of <c>batchSize</c>, visibility renewed
 /// while a function runs, and after <c>maxDequeueCount</c> failed attempts the message moves to <c>&lt;queue&gt;-poison</c>.
 /// Queue visibility is what keeps two instances from handling one message at once.
 /// </summary>
 public sealed class QueueTriggerRunner(
-    FunctionCatalog catalog,
-    FunctionInvoker invoker,
+    FunctionIndex index,
+    IServiceScopeFactory scopes,
     StorageAccount storage,
-    HostSettings host,
+    IOptions<QueueHostOptions> queueOptions,
     TimeProvider time,
     TriggerObserver observer,
     IConfiguration configuration,
@@ -29,19 +29,17 @@ public sealed class QueueTriggerRunner(
     private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(catalog.OfKind(TriggerKind.Queue).Select(f => RunAsync(f, stoppingToken)));
+        Task.WhenAll(index.OfKind(TriggerKind.Queue).Select(f => RunAsync(f, stoppingToken)));
 
-    private async Task RunAsync(FunctionDefinition function, CancellationToken stoppingToken)
+    private async Task RunAsync(FunctionEntry function, CancellationToken stoppingToken)
     {
-        var queueName = StandaloneNames.Resolve(
-            function.Setting("queueName") ?? throw new InvalidOperationException($"{function.Name}: queueTrigger needs a queueName"),
-            configuration);
+        var queueName = StandaloneNames.Resolve(function.Queue.QueueName, configuration);
         var queue = storage.Queues.GetQueueClient(queueName);
         var poison = storage.Queues.GetQueueClient(queueName + "-poison");
         await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
         await poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
 
-        var settings = host.Queues;
+        var settings = queueOptions.Value;
         var idle = MinPollingInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -79,28 +77,18 @@ public sealed class QueueTriggerRunner(
     }
 
     private async Task HandleAsync(
-        FunctionDefinition function, QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken stoppingToken)
+        FunctionEntry function, QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken stoppingToken)
     {
         var receipt = new MessageReceipt(message.PopReceipt);
         using var renewal = new CancellationTokenSource();
         var renewing = RenewVisibilityAsync(queue, message.MessageId, receipt, renewal.Token);
 
-        var data = new JsonObject { [function.TriggerBindingName] = message.Body.ToString() };
-        var metadata = new JsonObject
-        {
-            ["DequeueCount"] = message.DequeueCount,
-            ["Id"] = message.MessageId,
-            ["PopReceipt"] = message.PopReceipt,
-            ["InsertionTime"] = message.InsertedOn,
-            ["ExpirationTime"] = message.ExpiresOn,
-            ["NextVisibleTime"] = message.NextVisibleOn,
-            ["sys"] = new JsonObject { ["MethodName"] = function.Name, ["UtcNow"] = time.GetUtcNow() },
-        };
 
         Exception? failure = null;
         try
         {
-            await invoker.InvokeAsync(function, data, metadata, stoppingToken);
+            await using var scope = scopes.CreateAsyncScope();
+            await FunctionRunner.InvokeAsync(function, scope.ServiceProvider, Body(function, message), stoppingToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
@@ -119,7 +107,7 @@ public sealed class QueueTriggerRunner(
                 await queue.DeleteMessageAsync(message.MessageId, receipt.Value, CancellationToken.None);
                 observer.QueueMessageHandled(function.Name, message.MessageId, message.DequeueCount, QueueOutcome.Completed);
             }
-            else if (message.DequeueCount >= host.Queues.MaxDequeueCount)
+            else if (message.DequeueCount >= queueOptions.Value.MaxDequeueCount)
             {
                 logger.LogError(failure, "{Function} failed on message {Id} for the {Count}th time; moving it to {Poison}",
                     function.Name, message.MessageId, message.DequeueCount, poison.Name);
@@ -130,7 +118,7 @@ public sealed class QueueTriggerRunner(
             else
             {
                 logger.LogWarning(failure, "{Function} failed on message {Id} (attempt {Count})", function.Name, message.MessageId, message.DequeueCount);
-                await queue.UpdateMessageAsync(message.MessageId, receipt.Value, visibilityTimeout: host.Queues.VisibilityTimeout,
+                await queue.UpdateMessageAsync(message.MessageId, receipt.Value, visibilityTimeout: queueOptions.Value.VisibilityTimeout,
                     cancellationToken: CancellationToken.None);
                 observer.QueueMessageHandled(function.Name, message.MessageId, message.DequeueCount, QueueOutcome.Failed);
             }
@@ -163,6 +151,18 @@ public sealed class QueueTriggerRunner(
             logger.LogWarning("Could not renew visibility of message {Id}: {Status}", messageId, e.Status);
         }
     }
+
+    /// <summary>The message as the trigger parameter's type: text, bytes, or a JSON object, as the worker binds it.</summary>
+    private static object? Body(FunctionEntry function, QueueMessage message)
+    {
+        var type = function.TriggerParameter.ParameterType;
+        return type == typeof(string) ? message.Body.ToString()
+            : type == typeof(BinaryData) ? message.Body
+            : type == typeof(QueueMessage) ? message
+            : JsonSerializer.Deserialize(message.Body.ToString(), type, JsonOptions);
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
     /// <summary>The pop receipt changes on every visibility update; settle with the latest.</summary>
     private sealed class MessageReceipt(string value)

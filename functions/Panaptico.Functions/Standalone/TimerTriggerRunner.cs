@@ -5,19 +5,19 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Cronos;
-using Panaptico.Functions.Hosting;
+using Microsoft.Azure.Functions.Worker;
 using Panaptico.Storage.Account;
 
 namespace Panaptico.Functions.Standalone;
 
 /// <summary>
-/// Drives <c>timerTrigger</c> functions without the Functions host: six-field NCRONTAB schedules, <c>runOnStartup</c>,
+/// Drives <c>[TimerTrigger]</c> functions without the Functions host: six-field NCRONTAB schedules, <c>RunOnStartup</c>,
 /// and a singleton per occurrence across instances on one storage account. Each function has a status blob;
 /// an instance fires an occurrence only while it holds that blob's lease and the blob does not already record it.
 /// </summary>
 public sealed class TimerTriggerRunner(
-    FunctionCatalog catalog,
-    FunctionInvoker invoker,
+    FunctionIndex index,
+    IServiceScopeFactory scopes,
     StorageAccount storage,
     TimeProvider time,
     TriggerObserver observer,
@@ -28,7 +28,7 @@ public sealed class TimerTriggerRunner(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var timers = catalog.OfKind(TriggerKind.Timer).ToList();
+        var timers = index.OfKind(TriggerKind.Timer).ToList();
         if (timers.Count == 0)
         {
             return;
@@ -41,10 +41,9 @@ public sealed class TimerTriggerRunner(
     }
 
     /// <summary>Six-field NCRONTAB (with seconds), after <c>%Setting%</c> substitution, as the host reads it.</summary>
-    public static CronExpression ParseSchedule(FunctionDefinition function, IConfiguration configuration)
+    public static CronExpression ParseSchedule(FunctionEntry function, IConfiguration configuration)
     {
-        var schedule = function.Setting("schedule")
-            ?? throw new InvalidOperationException($"{function.Name}/function.json: timerTrigger needs a schedule");
+        var schedule = function.Timer.Schedule;
         try
         {
             return CronExpression.Parse(StandaloneNames.Resolve(schedule, configuration), CronFormat.IncludeSeconds);
@@ -56,7 +55,7 @@ public sealed class TimerTriggerRunner(
     }
 
     private async Task RunAsync(
-        FunctionDefinition function, CronExpression schedule, BlobContainerClient container, CancellationToken stoppingToken)
+        FunctionEntry function, CronExpression schedule, BlobContainerClient container, CancellationToken stoppingToken)
     {
         var status = container.GetBlobClient($"{function.Name}/status.json");
         try
@@ -69,7 +68,7 @@ public sealed class TimerTriggerRunner(
             // another instance created it first
         }
 
-        if (function.Flag("runOnStartup"))
+        if (function.Timer.RunOnStartup)
         {
             await FireAsync(function, schedule, status, time.GetUtcNow(), isPastDue: false, dedupe: false, stoppingToken);
         }
@@ -95,7 +94,7 @@ public sealed class TimerTriggerRunner(
     }
 
     private async Task FireAsync(
-        FunctionDefinition function, CronExpression schedule, BlobClient status, DateTimeOffset occurrence,
+        FunctionEntry function, CronExpression schedule, BlobClient status, DateTimeOffset occurrence,
         bool isPastDue, bool dedupe, CancellationToken stoppingToken)
     {
         var lease = status.GetBlobLeaseClient();
@@ -121,14 +120,16 @@ public sealed class TimerTriggerRunner(
             }
 
             var next = schedule.GetNextOccurrence(occurrence, TimeZoneInfo.Utc);
-            var timerInfo = new JsonObject
+            var timerInfo = new TimerInfo
             {
-                ["Schedule"] = new JsonObject { ["AdjustForDST"] = false },
-                ["ScheduleStatus"] = new JsonObject { ["Last"] = last, ["Next"] = next, ["LastUpdated"] = time.GetUtcNow() },
-                ["IsPastDue"] = isPastDue,
+                ScheduleStatus = new ScheduleStatus
+                {
+                    Last = (last ?? DateTimeOffset.MinValue).UtcDateTime,
+                    Next = (next ?? DateTimeOffset.MaxValue).UtcDateTime,
+                    LastUpdated = time.GetUtcNow().UtcDateTime,
+                },
+                IsPastDue = isPastDue,
             };
-            var data = new JsonObject { [function.TriggerBindingName] = timerInfo };
-            var metadata = new JsonObject { ["sys"] = new JsonObject { ["MethodName"] = function.Name, ["UtcNow"] = time.GetUtcNow() } };
 
             // Record the occurrence before running: a timer occurrence is not retried, so it is at most once.
             var statusJson = JsonSerializer.Serialize(new { last = occurrence, next });
@@ -136,7 +137,8 @@ public sealed class TimerTriggerRunner(
                 new BlobUploadOptions { Conditions = new BlobRequestConditions { LeaseId = lease.LeaseId } }, stoppingToken);
             try
             {
-                await invoker.InvokeAsync(function, data, metadata, stoppingToken);
+                await using var scope = scopes.CreateAsyncScope();
+                await FunctionRunner.InvokeAsync(function, scope.ServiceProvider, timerInfo, stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

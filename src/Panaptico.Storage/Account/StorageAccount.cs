@@ -27,6 +27,11 @@ public sealed class StorageAccount
     /// <summary>True against Azurite, where immutability policies answer 501.</summary>
     public bool IsEmulator { get; }
 
+    /// <summary>How the Durable Task backend reaches the same account: a connection string, or the account name and identity.</summary>
+    public string? ConnectionString { get; private init; }
+    public string? AccountName { get; private init; }
+    public TokenCredential? Credential { get; private init; }
+
     public static StorageAccount FromConnectionString(string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
@@ -37,7 +42,10 @@ public sealed class StorageAccount
             new QueueServiceClient(connectionString, queueOptions),
             new TableServiceClient(connectionString),
             connectionString.Contains("127.0.0.1", StringComparison.Ordinal)
-                || connectionString.Contains("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase));
+                || connectionString.Contains("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase))
+        {
+            ConnectionString = connectionString,
+        };
     }
 
     /// <summary>Managed identity (no secret anywhere): <c>AzureWebJobsStorage__accountName</c>.</summary>
@@ -50,6 +58,10 @@ public sealed class StorageAccount
             new BlobServiceClient(new Uri($"https://{accountName}.blob.core.windows.net"), credential),
             new QueueServiceClient(new Uri($"https://{accountName}.queue.core.windows.net"), credential, queueOptions),
             new TableServiceClient(new Uri($"https://{accountName}.table.core.windows.net"), credential),
-            isEmulator: false);
+            isEmulator: false)
+        {
+            AccountName = accountName,
+            Credential = credential,
+        };
     }
 }
