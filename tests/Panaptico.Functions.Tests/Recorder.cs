@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
-using Panaptico.Functions.Hosting;
+using Microsoft.Azure.Functions.Worker;
 using Panaptico.Functions.Standalone;
 
 namespace Panaptico.Functions.Tests;
@@ -8,27 +7,38 @@ namespace Panaptico.Functions.Tests;
 /// <summary>What test functions received, shared by every app instance of a test.</summary>
 public sealed class Recorder
 {
-    public ConcurrentQueue<(string Function, JsonObject Data, JsonObject Metadata)> Invocations { get; } = new();
+    public ConcurrentQueue<(string Function, object? Trigger)> Invocations { get; } = new();
 
-    public IEnumerable<JsonObject> DataOf(string function) => Invocations.Where(i => i.Function == function).Select(i => i.Data);
+    public IEnumerable<object?> TriggersOf(string function) => Invocations.Where(i => i.Function == function).Select(i => i.Trigger);
 }
 
-/// <summary>Records its invocation, logs a line and returns a value, as a real function would.</summary>
-public sealed class RecordingFunction(Recorder recorder) : IFunctionHandler
+/// <summary>A timer function of the tests' own, every five minutes.</summary>
+public sealed class SweepFunction(Recorder recorder)
 {
-    public Task<FunctionResult> InvokeAsync(FunctionInvocation invocation, CancellationToken cancellationToken)
+    [Function("Sweep")]
+    public Task RunAsync([TimerTrigger("0 */5 * * * *")] TimerInfo timer)
     {
-        recorder.Invocations.Enqueue((invocation.Function.Name, (JsonObject)invocation.Data.DeepClone(), (JsonObject)invocation.Metadata.DeepClone()));
-        invocation.Log($"{invocation.Function.Name} ran");
-        return Task.FromResult(new FunctionResult(new JsonObject(), JsonValue.Create("done")));
+        recorder.Invocations.Enqueue(("Sweep", timer));
+        return Task.CompletedTask;
     }
 }
 
-public sealed class FailingFunction(Recorder recorder) : IFunctionHandler
+public sealed class WorkFunction(Recorder recorder)
 {
-    public Task<FunctionResult> InvokeAsync(FunctionInvocation invocation, CancellationToken cancellationToken)
+    [Function("Work")]
+    public Task RunAsync([QueueTrigger("%WorkQueue%")] string message)
     {
-        recorder.Invocations.Enqueue((invocation.Function.Name, invocation.Data, invocation.Metadata));
+        recorder.Invocations.Enqueue(("Work", message));
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class FailingFunction(Recorder recorder)
+{
+    [Function("Failing")]
+    public Task RunAsync([QueueTrigger("%FailQueue%")] string message)
+    {
+        recorder.Invocations.Enqueue(("Failing", message));
         throw new InvalidOperationException("this function always fails");
     }
 }

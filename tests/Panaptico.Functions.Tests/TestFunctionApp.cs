@@ -1,29 +1,27 @@
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Panaptico.Functions.Auth;
+using Panaptico.Functions.Standalone;
 using Panaptico.Testing;
 
 namespace Panaptico.Functions.Tests;
 
 /// <summary>
-/// A function app under test: a folder of function.json files (as the host would deploy them), on the run's Azurite,
-/// hosted in memory, with a development issuer whose tokens it trusts.
+/// The function app under test: the standalone host in memory, on the run's Azurite, with a task hub of its own,
+/// short Durable Task polling, and a development issuer whose tokens it trusts.
 /// </summary>
 public sealed class TestFunctionApp : IAsyncDisposable
 {
-    private TestFunctionApp(WebApplication app, DevelopmentIssuer issuer, string root)
+    private TestFunctionApp(WebApplication app, DevelopmentIssuer issuer)
     {
         App = app;
         Issuer = issuer;
-        Root = root;
     }
 
     public WebApplication App { get; }
     public DevelopmentIssuer Issuer { get; }
-    public string Root { get; }
     public IServiceProvider Services => App.Services;
 
     public HttpClient CreateClient(string? token = null)
@@ -36,66 +34,47 @@ public sealed class TestFunctionApp : IAsyncDisposable
         return client;
     }
 
-    /// <summary>A function root holding the given function.json files and a host.json.</summary>
-    public static string CreateRoot(IReadOnlyDictionary<string, JsonObject> functions, JsonObject? queues = null)
+    /// <summary>Settings every test app gets; a test's own settings override them (share a hub name to share a task hub).</summary>
+    public static async Task<Dictionary<string, string?>> DefaultSettingsAsync(DevelopmentIssuer issuer) => new()
     {
-        var root = Path.Combine(Path.GetTempPath(), "panaptico-fn-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(root);
-        // The app's own HTTP functions come along: their code is always mapped, so their declarations must be there.
-        foreach (var deployed in Directory.EnumerateFiles(DeployedRoot, "function.json", SearchOption.AllDirectories))
-        {
-            var name = Path.GetFileName(Path.GetDirectoryName(deployed)!);
-            Directory.CreateDirectory(Path.Combine(root, name));
-            File.Copy(deployed, Path.Combine(root, name, "function.json"));
-        }
-        File.WriteAllText(Path.Combine(root, "host.json"), new JsonObject
-        {
-            ["version"] = "2.0",
-            ["extensions"] = new JsonObject { ["queues"] = queues ?? new JsonObject { ["maxDequeueCount"] = 3, ["batchSize"] = 4 } },
-        }.ToJsonString());
-        foreach (var (name, bindings) in functions)
-        {
-            Directory.CreateDirectory(Path.Combine(root, name));
-            File.WriteAllText(Path.Combine(root, name, "function.json"), bindings.ToJsonString());
-        }
-        return root;
-    }
+        ["Functions:HostId"] = TestStorage.UniqueName("host"),
+        ["Panaptico:StoragePrefix"] = TestStorage.UniqueName("p"),
+        ["AzureWebJobsStorage"] = await TestStorage.ConnectionStringAsync(),
+        ["Auth:SigningKeyPem"] = issuer.PublicKeyPem,
+        ["HeartbeatSchedule"] = "0 0 * * * *",
+        [$"{DurableTaskHostOptions.Section}:hubName"] = TestStorage.UniqueName("hub"),
+        [$"{DurableTaskHostOptions.Section}:storageProvider:partitionCount"] = "1",
+        [$"{DurableTaskHostOptions.Section}:storageProvider:maxQueuePollingInterval"] = "00:00:00.500",
+        [$"{QueueHostOptions.Section}:maxDequeueCount"] = "3",
+        [$"{QueueHostOptions.Section}:maxPollingInterval"] = "00:00:00.500",
+    };
 
-    /// <summary>The real deployment's function folders, as copied beside the handler by the build.</summary>
-    public static string DeployedRoot => AppContext.BaseDirectory;
-
+    /// <param name="functions">The function classes to run instead of the app's own (for tests of the host itself).</param>
     public static async Task<TestFunctionApp> StartAsync(
-        HostingMode mode,
-        string? root = null,
         IDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? services = null,
-        DevelopmentIssuer? issuer = null)
+        DevelopmentIssuer? issuer = null,
+        Type[]? functions = null)
     {
         issuer ??= DevelopmentIssuer.Generate();
-        root ??= DeployedRoot;
-        var configuration = new Dictionary<string, string?>
-        {
-            ["Functions:Mode"] = mode.ToString(),
-            ["Functions:Root"] = root,
-            ["Functions:HostId"] = TestStorage.UniqueName("host"),
-            ["Panaptico:StoragePrefix"] = TestStorage.UniqueName("p"),
-            ["AzureWebJobsStorage"] = await TestStorage.ConnectionStringAsync(),
-            ["Auth:SigningKeyPem"] = issuer.PublicKeyPem,
-            ["HeartbeatSchedule"] = "0 0 * * * *",
-        };
+        var configuration = await DefaultSettingsAsync(issuer);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             configuration[key] = value;
         }
 
-        var app = FunctionApp.Build([], builder =>
+        var app = FunctionApp.BuildStandalone([], builder =>
         {
             builder.WebHost.UseTestServer();
             builder.Configuration.AddInMemoryCollection(configuration);
+            if (functions is not null)
+            {
+                builder.Services.AddSingleton(FunctionIndex.FromTypes(functions));
+            }
             services?.Invoke(builder.Services);
         });
         await app.StartAsync();
-        return new TestFunctionApp(app, issuer, root);
+        return new TestFunctionApp(app, issuer);
     }
 
     public async ValueTask DisposeAsync()

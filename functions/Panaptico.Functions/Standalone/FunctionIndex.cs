@@ -50,10 +50,12 @@ public sealed class FunctionIndex
 
     public FunctionEntry? Find(string name) => _byName.GetValueOrDefault(name);
 
-    public static FunctionIndex FromAssemblies(params Assembly[] assemblies)
+    public static FunctionIndex FromAssemblies(params Assembly[] assemblies) => FromTypes([.. assemblies.SelectMany(a => a.GetTypes())]);
+
+    public static FunctionIndex FromTypes(params Type[] types)
     {
         var entries = new List<FunctionEntry>();
-        foreach (var method in assemblies.SelectMany(a => a.GetTypes()).SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static)))
+        foreach (var method in types.SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)))
         {
             if (method.GetCustomAttribute<FunctionAttribute>() is not { } function)
             {

@@ -1,4 +1,5 @@
 using DurableTask.Core;
+using DurableTask.Core.Exceptions;
 using DurableTask.Core.History;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -13,7 +14,8 @@ namespace Panaptico.Functions.Standalone;
 /// function code uses in Azure, speaking to the task hub through the Azure Storage backend's client. Inputs, outputs and
 /// event payloads are serialized with the Durable Task SDK's converter, so orchestrators read them as in Durable Functions.
 /// </summary>
-public sealed class StandaloneDurableClient(DurableTaskEngine engine, TimeProvider time) : DurableTaskClient("standalone")
+/// <remarks>Its waits poll on the wall clock, as the engine's own do: they wait for the engine, not for the app's clock.</remarks>
+public sealed class StandaloneDurableClient(DurableTaskEngine engine) : DurableTaskClient("standalone")
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly DataConverter Converter = JsonDataConverter.Default;
@@ -35,10 +37,17 @@ public sealed class StandaloneDurableClient(DurableTaskEngine engine, TimeProvid
             OrchestrationInstance = instance,
             ScheduledStartTime = options?.StartAt?.UtcDateTime,
         };
-        // An instance id names one run for good: scheduling it again (a retried detection) is refused by the backend.
+        // An instance id names one run for good. A second start of a running instance is dropped by the backend's
+        // ExecutionStarted de-duplication; one of a finished instance is refused here.
         CoreStatus[] dedupe = options?.DedupeStatuses is { } statuses
             ? [.. statuses.Select(s => Enum.Parse<CoreStatus>(s, ignoreCase: true))]
-            : Enum.GetValues<CoreStatus>();
+            : [CoreStatus.Completed, CoreStatus.Failed, CoreStatus.Terminated, CoreStatus.Canceled];
+        // The Azure Storage backend does not refuse by status itself; ask first.
+        if ((await Service.GetOrchestrationStateAsync(instance.InstanceId, allExecutions: false))?.FirstOrDefault() is { } existing
+            && dedupe.Contains(existing.OrchestrationStatus))
+        {
+            throw new OrchestrationAlreadyExistsException($"orchestration {instance.InstanceId} already exists and is {existing.OrchestrationStatus}");
+        }
         await Service.CreateTaskOrchestrationAsync(new TaskMessage { OrchestrationInstance = instance, Event = started }, dedupe);
         return instance.InstanceId;
     }
@@ -81,20 +90,15 @@ public sealed class StandaloneDurableClient(DurableTaskEngine engine, TimeProvid
             {
                 return metadata;
             }
-            await Task.Delay(PollInterval, time, cancellation);
+            await Task.Delay(PollInterval, TimeProvider.System, cancellation);
         }
     }
 
     public override async Task<OrchestrationMetadata> WaitForInstanceCompletionAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default)
     {
-        while (true)
-        {
-            if (await GetInstancesAsync(instanceId, getInputsAndOutputs, cancellation) is { IsCompleted: true } metadata)
-            {
-                return metadata;
-            }
-            await Task.Delay(PollInterval, time, cancellation);
-        }
+        await Service.WaitForOrchestrationAsync(instanceId, executionId: null, Timeout.InfiniteTimeSpan, cancellation);
+        return await GetInstancesAsync(instanceId, getInputsAndOutputs, cancellation)
+            ?? throw new InvalidOperationException($"orchestration {instanceId} disappeared while waited on");
     }
 
     public override async Task<PurgeResult> PurgeInstanceAsync(string instanceId, PurgeInstanceOptions? options = null, CancellationToken cancellation = default)

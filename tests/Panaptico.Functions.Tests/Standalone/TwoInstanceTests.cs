@@ -1,8 +1,6 @@
-using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using Panaptico.Functions.Hosting;
 using Panaptico.Functions.Standalone;
 using Panaptico.Testing;
 
@@ -18,18 +16,16 @@ public sealed class TwoInstanceTests
         var occurrence = new DateTimeOffset(2026, 11, 23, 10, 5, 0, TimeSpan.Zero);
         var recorder = new Recorder();
         var observer = new AwaitableObserver();
-        var root = TestFunctionApp.CreateRoot(new Dictionary<string, JsonObject> { ["Sweep"] = Bindings.Timer("0 */5 * * * *") });
         var settings = new Dictionary<string, string?> { ["Functions:HostId"] = TestStorage.UniqueName("timers") };
         void Services(IServiceCollection services)
         {
             services.AddSingleton<TimeProvider>(time);
             services.AddSingleton<TriggerObserver>(observer);
             services.AddSingleton(recorder);
-            services.AddFunction<RecordingFunction>("Sweep");
         }
 
-        await using var first = await TestFunctionApp.StartAsync(HostingMode.Standalone, root, settings, Services);
-        await using var second = await TestFunctionApp.StartAsync(HostingMode.Standalone, root, settings, Services);
+        await using var first = await TestFunctionApp.StartAsync(settings, Services, functions: [typeof(SweepFunction)]);
+        await using var second = await TestFunctionApp.StartAsync(settings, Services, functions: [typeof(SweepFunction)]);
         await observer.WhenAsync(() => observer.Waiting.Count(w => w.Function == "Sweep" && w.Occurrence == occurrence) == 2);
 
         time.Advance(TimeSpan.FromMinutes(3));
@@ -37,7 +33,7 @@ public sealed class TwoInstanceTests
 
         var outcomes = observer.Timers.Where(t => t.Function == "Sweep").Select(t => t.Outcome).ToList();
         Assert.Single(outcomes, TimerOutcome.Fired);
-        Assert.Single(recorder.DataOf("Sweep"));
+        Assert.Single(recorder.TriggersOf("Sweep"));
     }
 
     [Fact]
@@ -48,18 +44,16 @@ public sealed class TwoInstanceTests
         var (earlyClock, lateClock) = (new FakeTimeProvider(start), new FakeTimeProvider(start));
         var (earlyObserver, lateObserver) = (new AwaitableObserver(), new AwaitableObserver());
         var recorder = new Recorder();
-        var root = TestFunctionApp.CreateRoot(new Dictionary<string, JsonObject> { ["Sweep"] = Bindings.Timer("0 */5 * * * *") });
         var settings = new Dictionary<string, string?> { ["Functions:HostId"] = TestStorage.UniqueName("timers") };
         Action<IServiceCollection> Instance(FakeTimeProvider clock, AwaitableObserver observer) => services =>
         {
             services.AddSingleton<TimeProvider>(clock);
             services.AddSingleton<TriggerObserver>(observer);
             services.AddSingleton(recorder);
-            services.AddFunction<RecordingFunction>("Sweep");
         };
 
-        await using var early = await TestFunctionApp.StartAsync(HostingMode.Standalone, root, settings, Instance(earlyClock, earlyObserver));
-        await using var late = await TestFunctionApp.StartAsync(HostingMode.Standalone, root, settings, Instance(lateClock, lateObserver));
+        await using var early = await TestFunctionApp.StartAsync(settings, Instance(earlyClock, earlyObserver), functions: [typeof(SweepFunction)]);
+        await using var late = await TestFunctionApp.StartAsync(settings, Instance(lateClock, lateObserver), functions: [typeof(SweepFunction)]);
         await earlyObserver.WhenAsync(() => earlyObserver.Waiting.Any(w => w.Function == "Sweep" && w.Occurrence == occurrence));
         await lateObserver.WhenAsync(() => lateObserver.Waiting.Any(w => w.Function == "Sweep" && w.Occurrence == occurrence));
 
@@ -70,7 +64,7 @@ public sealed class TwoInstanceTests
 
         Assert.Equal(TimerOutcome.Fired, earlyObserver.Timers.Single(t => t.Function == "Sweep").Outcome);
         Assert.Equal(TimerOutcome.SkippedAlreadyFired, lateObserver.Timers.Single(t => t.Function == "Sweep").Outcome);
-        Assert.Single(recorder.DataOf("Sweep"));
+        Assert.Single(recorder.TriggersOf("Sweep"));
     }
 
     [Fact]
@@ -79,13 +73,11 @@ public sealed class TwoInstanceTests
         var queueName = TestStorage.UniqueName("work");
         var recorder = new Recorder();
         var observer = new AwaitableObserver();
-        var root = TestFunctionApp.CreateRoot(new Dictionary<string, JsonObject> { ["Work"] = Bindings.Queue("%WorkQueue%") });
         var settings = new Dictionary<string, string?> { ["WorkQueue"] = queueName };
         void Services(IServiceCollection services)
         {
             services.AddSingleton<TriggerObserver>(observer);
             services.AddSingleton(recorder);
-            services.AddFunction<RecordingFunction>("Work");
         }
         var queue = new QueueServiceClient(await TestStorage.ConnectionStringAsync(),
             new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None }).GetQueueClient(queueName);
@@ -95,11 +87,11 @@ public sealed class TwoInstanceTests
             await queue.SendMessageAsync($$"""{"n":{{i}}}""");
         }
 
-        await using var first = await TestFunctionApp.StartAsync(HostingMode.Standalone, root, settings, Services);
-        await using var second = await TestFunctionApp.StartAsync(HostingMode.Standalone, root, settings, Services);
+        await using var first = await TestFunctionApp.StartAsync(settings, Services, functions: [typeof(WorkFunction)]);
+        await using var second = await TestFunctionApp.StartAsync(settings, Services, functions: [typeof(WorkFunction)]);
         await observer.WhenAsync(() => observer.Messages.Count(m => m.Outcome == QueueOutcome.Completed) >= 40);
 
-        var handled = recorder.DataOf("Work").Select(d => d["message"]!.GetValue<string>()).ToList();
+        var handled = recorder.TriggersOf("Work").Cast<string>().ToList();
         Assert.Equal(40, handled.Count);
         Assert.Equal(40, handled.Distinct().Count());
         Assert.Equal(0, (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
@@ -111,24 +103,22 @@ public sealed class TwoInstanceTests
         var queueName = TestStorage.UniqueName("failing");
         var recorder = new Recorder();
         var observer = new AwaitableObserver();
-        var root = TestFunctionApp.CreateRoot(new Dictionary<string, JsonObject> { ["Failing"] = Bindings.Queue("%FailQueue%") });
         var settings = new Dictionary<string, string?> { ["FailQueue"] = queueName };
         void Services(IServiceCollection services)
         {
             services.AddSingleton<TriggerObserver>(observer);
             services.AddSingleton(recorder);
-            services.AddFunction<FailingFunction>("Failing");
         }
         var queues = new QueueServiceClient(await TestStorage.ConnectionStringAsync(),
             new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
         await queues.GetQueueClient(queueName).CreateIfNotExistsAsync();
         await queues.GetQueueClient(queueName).SendMessageAsync("""{"poison":true}""");
 
-        await using var first = await TestFunctionApp.StartAsync(HostingMode.Standalone, root, settings, Services);
-        await using var second = await TestFunctionApp.StartAsync(HostingMode.Standalone, root, settings, Services);
+        await using var first = await TestFunctionApp.StartAsync(settings, Services, functions: [typeof(FailingFunction)]);
+        await using var second = await TestFunctionApp.StartAsync(settings, Services, functions: [typeof(FailingFunction)]);
         await observer.WhenAsync(() => observer.Messages.Any(m => m.Outcome == QueueOutcome.MovedToPoison));
 
-        // host.json of the test root says maxDequeueCount 3
+        // the test apps have maxDequeueCount 3
         Assert.Equal(3, recorder.Invocations.Count);
         Assert.Equal([1L, 2L, 3L], observer.Messages.Select(m => m.DequeueCount).Order());
         var poisoned = Assert.Single((await queues.GetQueueClient(queueName + "-poison").ReceiveMessagesAsync(10)).Value);
