@@ -31,6 +31,11 @@ public sealed class DurableStorageProviderOptions
 
     public TimeSpan ControlQueueVisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
     public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an instance owns a partition without renewing; a killed instance's partitions move after it.</summary>
+    public TimeSpan PartitionLeaseInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan PartitionLeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>
@@ -86,6 +91,9 @@ public sealed class DurableTaskEngine : IHostedService, IDisposable
             WorkItemQueueVisibilityTimeout = provider.WorkItemQueueVisibilityTimeout,
             ControlQueueVisibilityTimeout = provider.ControlQueueVisibilityTimeout,
             MaxQueuePollingInterval = provider.MaxQueuePollingInterval,
+            LeaseInterval = provider.PartitionLeaseInterval,
+            LeaseRenewInterval = provider.PartitionLeaseRenewInterval,
+            LeaseAcquireInterval = provider.PartitionLeaseRenewInterval,
             MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivityFunctions,
             MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestratorFunctions,
             LoggerFactory = loggers,
