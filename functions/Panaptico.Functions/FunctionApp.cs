@@ -59,7 +59,6 @@ public static class FunctionApp
 
         // TryAdd: a test host may index its own test functions beside the app's.
         services.TryAddSingleton(FunctionIndex.FromAssemblies(typeof(FunctionApp).Assembly));
-        services.TryAddSingleton<TriggerObserver>();
         services.AddOptions<QueueHostOptions>().BindConfiguration(QueueHostOptions.Section);
         services.AddOptions<DurableTaskHostOptions>().BindConfiguration(DurableTaskHostOptions.Section)
             .Validate(o => o.HubName.Length is >= 3 and <= 45 && char.IsAsciiLetter(o.HubName[0]) && o.HubName.All(char.IsAsciiLetterOrDigit),

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
 using Panaptico.Functions.Standalone;
 
 namespace Panaptico.Functions.Tests;
@@ -43,8 +44,8 @@ public sealed class FailingFunction(Recorder recorder)
     }
 }
 
-/// <summary>Lets a test wait for trigger outcomes instead of sleeping.</summary>
-public sealed class AwaitableObserver : TriggerObserver
+/// <summary>Lets a test wait for trigger outcomes instead of sleeping: reads the standalone host's trigger log events.</summary>
+public sealed class AwaitableObserver : ILoggerProvider, ILogger
 {
     private readonly object _gate = new();
     private readonly List<(Func<bool> Done, TaskCompletionSource Signal)> _waiters = [];
@@ -53,22 +54,40 @@ public sealed class AwaitableObserver : TriggerObserver
     public ConcurrentQueue<(string Function, DateTimeOffset Occurrence, TimerOutcome Outcome)> Timers { get; } = new();
     public ConcurrentQueue<(string Function, string Id, long DequeueCount, QueueOutcome Outcome)> Messages { get; } = new();
 
-    public override void TimerWaiting(string function, DateTimeOffset occurrence)
+    public ILogger CreateLogger(string categoryName) => this;
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
-        Waiting.Enqueue((function, occurrence));
+        if (state is not IReadOnlyList<KeyValuePair<string, object?>> values)
+        {
+            return;
+        }
+        T Value<T>(string name) => (T)values.First(v => v.Key == name).Value!;
+        if (eventId == TriggerLog.TimerWaitingEvent)
+        {
+            Waiting.Enqueue((Value<string>("Function"), Value<DateTimeOffset>("Occurrence")));
+        }
+        else if (eventId == TriggerLog.TimerHandledEvent)
+        {
+            Timers.Enqueue((Value<string>("Function"), Value<DateTimeOffset>("Occurrence"), Value<TimerOutcome>("Outcome")));
+        }
+        else if (eventId == TriggerLog.QueueMessageHandledEvent)
+        {
+            Messages.Enqueue((Value<string>("Function"), Value<string>("MessageId"), Value<long>("DequeueCount"), Value<QueueOutcome>("Outcome")));
+        }
+        else
+        {
+            return;
+        }
         Check();
     }
 
-    public override void TimerHandled(string function, DateTimeOffset occurrence, TimerOutcome outcome)
+    public void Dispose()
     {
-        Timers.Enqueue((function, occurrence, outcome));
-        Check();
-    }
-
-    public override void QueueMessageHandled(string function, string messageId, long dequeueCount, QueueOutcome outcome)
-    {
-        Messages.Enqueue((function, messageId, dequeueCount, outcome));
-        Check();
     }
 
     /// <summary>Completes when the condition holds; the timeout only stops a broken test from hanging.</summary>

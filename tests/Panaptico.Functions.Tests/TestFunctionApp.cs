@@ -42,6 +42,7 @@ public sealed class TestFunctionApp : IAsyncDisposable
         ["AzureWebJobsStorage"] = await TestStorage.ConnectionStringAsync(),
         ["Auth:SigningKeyPem"] = issuer.PublicKeyPem,
         ["HeartbeatSchedule"] = "0 0 * * * *",
+        ["Logging:LogLevel:Panaptico.Functions.Standalone"] = "Debug",
         [$"{DurableTaskHostOptions.Section}:hubName"] = TestStorage.UniqueName("hub"),
         [$"{DurableTaskHostOptions.Section}:storageProvider:partitionCount"] = "1",
         [$"{DurableTaskHostOptions.Section}:storageProvider:maxQueuePollingInterval"] = "00:00:00.500",

@@ -19,7 +19,6 @@ public sealed class QueueTriggerRunner(
     StorageAccount storage,
     IOptions<QueueHostOptions> queueOptions,
     TimeProvider time,
-    TriggerObserver observer,
     IConfiguration configuration,
     ILogger<QueueTriggerRunner> logger) : BackgroundService
 {
@@ -105,7 +104,7 @@ public sealed class QueueTriggerRunner(
             if (failure is null)
             {
                 await queue.DeleteMessageAsync(message.MessageId, receipt.Value, CancellationToken.None);
-                observer.QueueMessageHandled(function.Name, message.MessageId, message.DequeueCount, QueueOutcome.Completed);
+                logger.QueueMessageHandled(function.Name, message.MessageId, message.DequeueCount, QueueOutcome.Completed);
             }
             else if (message.DequeueCount >= queueOptions.Value.MaxDequeueCount)
             {
@@ -113,14 +112,14 @@ public sealed class QueueTriggerRunner(
                     function.Name, message.MessageId, message.DequeueCount, poison.Name);
                 await poison.SendMessageAsync(message.Body, cancellationToken: CancellationToken.None);
                 await queue.DeleteMessageAsync(message.MessageId, receipt.Value, CancellationToken.None);
-                observer.QueueMessageHandled(function.Name, message.MessageId, message.DequeueCount, QueueOutcome.MovedToPoison);
+                logger.QueueMessageHandled(function.Name, message.MessageId, message.DequeueCount, QueueOutcome.MovedToPoison);
             }
             else
             {
                 logger.LogWarning(failure, "{Function} failed on message {Id} (attempt {Count})", function.Name, message.MessageId, message.DequeueCount);
                 await queue.UpdateMessageAsync(message.MessageId, receipt.Value, visibilityTimeout: queueOptions.Value.VisibilityTimeout,
                     cancellationToken: CancellationToken.None);
-                observer.QueueMessageHandled(function.Name, message.MessageId, message.DequeueCount, QueueOutcome.Failed);
+                logger.QueueMessageHandled(function.Name, message.MessageId, message.DequeueCount, QueueOutcome.Failed);
             }
         }
         catch (RequestFailedException e) when (e.Status is 404 or 400)

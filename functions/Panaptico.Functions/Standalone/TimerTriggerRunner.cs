@@ -20,7 +20,6 @@ public sealed class TimerTriggerRunner(
     IServiceScopeFactory scopes,
     StorageAccount storage,
     TimeProvider time,
-    TriggerObserver observer,
     IConfiguration configuration,
     ILogger<TimerTriggerRunner> logger) : BackgroundService
 {
@@ -80,9 +79,9 @@ public sealed class TimerTriggerRunner(
                 ?? throw new InvalidOperationException($"{function.Name}: the schedule has no next occurrence");
             try
             {
-                // Start the delay before telling observers, so a test that advances the clock on that signal is seen.
+                // Start the delay before logging that it waits, so a test that advances the clock on that event is seen.
                 var delay = Task.Delay(next - now, time, stoppingToken);
-                observer.TimerWaiting(function.Name, next);
+                logger.TimerWaiting(function.Name, next);
                 await delay;
             }
             catch (OperationCanceledException)
@@ -104,7 +103,7 @@ public sealed class TimerTriggerRunner(
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            observer.TimerHandled(function.Name, occurrence, TimerOutcome.SkippedHeldByAnotherInstance);
+            logger.TimerHandled(function.Name, occurrence, TimerOutcome.SkippedHeldByAnotherInstance);
             return;
         }
 
@@ -156,7 +155,7 @@ public sealed class TimerTriggerRunner(
             {
                 logger.LogWarning("Could not release the timer lease of {Function}: {Status}", function.Name, e.Status);
             }
-            observer.TimerHandled(function.Name, occurrence, outcome);
+            logger.TimerHandled(function.Name, occurrence, outcome);
         }
     }
 }

@@ -1,5 +1,6 @@
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Panaptico.Functions.Standalone;
 using Panaptico.Testing;
@@ -20,7 +21,7 @@ public sealed class TwoInstanceTests
         void Services(IServiceCollection services)
         {
             services.AddSingleton<TimeProvider>(time);
-            services.AddSingleton<TriggerObserver>(observer);
+            services.AddSingleton<ILoggerProvider>(observer);
             services.AddSingleton(recorder);
         }
 
@@ -48,7 +49,7 @@ public sealed class TwoInstanceTests
         Action<IServiceCollection> Instance(FakeTimeProvider clock, AwaitableObserver observer) => services =>
         {
             services.AddSingleton<TimeProvider>(clock);
-            services.AddSingleton<TriggerObserver>(observer);
+            services.AddSingleton<ILoggerProvider>(observer);
             services.AddSingleton(recorder);
         };
 
@@ -76,7 +77,7 @@ public sealed class TwoInstanceTests
         var settings = new Dictionary<string, string?> { ["WorkQueue"] = queueName };
         void Services(IServiceCollection services)
         {
-            services.AddSingleton<TriggerObserver>(observer);
+            services.AddSingleton<ILoggerProvider>(observer);
             services.AddSingleton(recorder);
         }
         var queue = new QueueServiceClient(await TestStorage.ConnectionStringAsync(),
@@ -106,7 +107,7 @@ public sealed class TwoInstanceTests
         var settings = new Dictionary<string, string?> { ["FailQueue"] = queueName };
         void Services(IServiceCollection services)
         {
-            services.AddSingleton<TriggerObserver>(observer);
+            services.AddSingleton<ILoggerProvider>(observer);
             services.AddSingleton(recorder);
         }
         var queues = new QueueServiceClient(await TestStorage.ConnectionStringAsync(),
