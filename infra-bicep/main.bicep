@@ -1,9 +1,17 @@
-// Panaptico in one resource group: storage (evidence vault, rollback vault, bundles, Functions host state), the
-// function app (custom handler on Flex Consumption), Key Vault with the bundle-signing key, monitoring, the app's
-// role assignments and, once the code is deployed, Event Grid delivery to ResourceEvents.
+// Panaptico in one resource group: storage (evidence vault, rollback vault, bundles, Functions host state and the
+// Durable task hub), the function app (.NET isolated worker on Flex Consumption), Key Vault with the bundle-signing
+// key and the ledger checkpoint key, monitoring, the app's role assignments and, once the code is deployed, Event
+// Grid delivery to the ResourceEvents webhook.
 //
-// First deployment: deploy with deployEventSubscriptions=false, publish the app, then deploy again with true.
-//   az deployment group create -g <rg> -f infra-bicep/main.bicep -p entraClientId=<app-registration-client-id>
+// First deployment, in three steps (README.md, "Deploying to Azure"):
+//   1. Infrastructure, with the checkpoint key (a P-256 key in PEM; only this first time):
+//        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out checkpoint.pem
+//        az deployment group create -g <rg> -f infra-bicep/main.bicep \
+//          -p entraClientId=<app-registration-client-id> ledgerCheckpointKeyPem="$(cat checkpoint.pem)"
+//   2. Publish the app (dotnet publish, then `az functionapp deployment source config-zip` or the Flex
+//      one-deploy): the ResourceEvents function and its key exist only from here on.
+//   3. Event Grid: deploy again with -p deployEventSubscriptions=true (no key needed this time). Event Grid
+//      validates the webhook when it creates a subscription, and the endpoint carries the function's key.
 
 targetScope = 'resourceGroup'
 
@@ -59,16 +67,17 @@ param entraTenantId string = tenant().tenantId
 @maxLength(36)
 param entraClientId string
 
-@description('Paths that skip App Service Authentication because they carry their own protection (the Event Grid webhook checks the Functions system key).')
-param authExcludedPaths string[] = [
-  '/runtime/webhooks/eventgrid'
-]
-
 @description('Six-field NCRONTAB schedule of the Heartbeat timer function.')
 param heartbeatSchedule string = '0 */5 * * * *'
 
-@description('Flex Consumption runtime version for the custom handler runtime.')
-param customHandlerRuntimeVersion string = '1.0'
+@description('Durable Functions task hub (letters and digits, starting with a letter). Distinct per deployment that shares the storage account.')
+@minLength(3)
+@maxLength(45)
+param taskHubName string = 'panaptico'
+
+@secure()
+@description('PEM of the ECDSA P-256 key that signs ledger checkpoints, stored as a Key Vault secret. Give it on the first deployment; leave it empty later to keep the stored one.')
+param ledgerCheckpointKeyPem string = ''
 
 @description('Memory per function app instance, in MB.')
 @allowed([512, 2048, 4096])
@@ -90,7 +99,7 @@ param deployEventSubscriptions bool = false
 @description('With deployEventSubscriptions: also deliver Azure Resource Manager write/delete events of this resource group (an existing system topic on the group conflicts).')
 param watchResourceGroup bool = true
 
-@description('Name of the Event Grid-triggered function.')
+@description('Name of the HTTP function that receives Event Grid deliveries.')
 param resourceEventsFunctionName string = 'ResourceEvents'
 
 var token = uniqueString(subscription().id, resourceGroup().id, namePrefix)
@@ -104,6 +113,11 @@ var names = {
 }
 var deploymentContainerName = 'app-package'
 var deadLetterContainerName = 'eventgrid-deadletter'
+var ledgerCheckpointSecretName = 'ledger-checkpoint-key'
+
+// ResourceEvents' route (its [HttpTrigger] says events/resources) under the host's /api prefix. App Service
+// Authentication lets it through: Event Grid sends no Entra token, and the function key guards it instead.
+var resourceEventsPath = '/api/events/resources'
 
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
@@ -141,6 +155,8 @@ module keyVault 'modules/keyVault.bicep' = {
     rotateAfter: signingKeyRotateAfter
     keyLifetime: signingKeyLifetime
     softDeleteRetentionDays: 90
+    checkpointSecretName: ledgerCheckpointSecretName
+    checkpointKeyPem: ledgerCheckpointKeyPem
     tags: tags
   }
 }
@@ -153,16 +169,18 @@ module functionApp 'modules/functionApp.bicep' = {
     appName: names.app
     storageAccountName: storage.outputs.accountName
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
-    customHandlerRuntimeVersion: customHandlerRuntimeVersion
+    taskHubName: taskHubName
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     appInsightsConnectionString: monitoring.outputs.connectionString
+    keyVaultName: keyVault.outputs.vaultName
     keyVaultUri: keyVault.outputs.vaultUri
     signingKeyName: keyVault.outputs.signingKeyName
+    ledgerCheckpointSecretName: ledgerCheckpointSecretName
     heartbeatSchedule: heartbeatSchedule
     entraTenantId: entraTenantId
     entraClientId: entraClientId
-    authExcludedPaths: authExcludedPaths
+    authExcludedPaths: [resourceEventsPath]
     tags: tags
   }
 }
@@ -173,6 +191,7 @@ module roleAssignments 'modules/roleAssignments.bicep' = {
     functionAppName: names.app
     storageAccountName: names.storage
     vaultName: names.vault
+    signingKeyName: signingKeyName
     appInsightsName: names.appInsights
   }
   // Names are passed as known values (so what-if can predict the assignments); the order comes from here.
@@ -186,6 +205,7 @@ module eventGrid 'modules/eventGrid.bicep' = if (deployEventSubscriptions) {
     storageAccountName: names.storage
     functionAppName: names.app
     functionName: resourceEventsFunctionName
+    webhookPath: resourceEventsPath
     watchResourceGroup: watchResourceGroup
     deadLetterContainerName: deadLetterContainerName
     ignoredContainers: [deploymentContainerName, deadLetterContainerName]

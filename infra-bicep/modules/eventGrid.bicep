@@ -3,7 +3,13 @@
 // - Azure Resource Manager write/delete events for the resource group (system topic on the group): a change to the
 //   storage account's own settings (say allowBlobPublicAccess flipped) is a Microsoft.Resources event, not a
 //   Microsoft.Storage one, and drift reconciliation needs exactly those.
-// Deployed only when the function already exists: Event Grid validates an AzureFunction endpoint on creation.
+//
+// The isolated worker has no Event Grid trigger here, so ResourceEvents is an HTTP function (authLevel Function)
+// that answers both validation handshakes, and the subscriptions deliver to it as a WebHook:
+//   https://<app>.azurewebsites.net/api/events/resources?code=<ResourceEvents' function key>
+// The key is read with listKeys on the function at deployment time, and Event Grid validates the endpoint when the
+// subscription is created: both need the code deployed first. So this module is deployed only on the second pass
+// (main.bicep, deployEventSubscriptions=true).
 
 @description('Azure region of the storage account.')
 param location string
@@ -14,8 +20,11 @@ param storageAccountName string
 @description('Function app that hosts the ResourceEvents function.')
 param functionAppName string
 
-@description('Name of the Event Grid-triggered function.')
+@description('Name of the HTTP function that receives the events (its function key authorises delivery).')
 param functionName string
+
+@description('Path of that function on the app, with the /api prefix.')
+param webhookPath string
 
 @description('Also subscribe to resource write/delete events of this resource group (one system topic per group).')
 param watchResourceGroup bool
@@ -49,10 +58,17 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' existing = {
   name: functionAppName
 }
 
+resource receiver 'Microsoft.Web/sites/functions@2024-04-01' existing = {
+  parent: functionApp
+  name: functionName
+}
+
+// The function's own key rather than the host's default key: it opens this one endpoint and nothing else.
+// ARM never returns endpointUrl, so the key is not readable from the subscription afterwards.
 var destination = {
-  endpointType: 'AzureFunction'
+  endpointType: 'WebHook'
   properties: {
-    resourceId: '${functionApp.id}/functions/${functionName}'
+    endpointUrl: 'https://${functionApp.properties.defaultHostName}${webhookPath}?code=${receiver.listKeys().default}'
     maxEventsPerBatch: 10
     preferredBatchSizeInKilobytes: 64
   }
@@ -93,6 +109,7 @@ resource storageTopicDeadLetterAccess 'Microsoft.Authorization/roleAssignments@2
     principalId: storageTopic.identity.principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
+    description: 'Event Grid writes events it could not deliver to the dead-letter container (the account takes no keys).'
   }
 }
 
@@ -140,6 +157,7 @@ resource groupTopicDeadLetterAccess 'Microsoft.Authorization/roleAssignments@202
     principalId: groupTopic!.identity.principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
+    description: 'Event Grid writes events it could not deliver to the dead-letter container (the account takes no keys).'
   }
 }
 

@@ -1,6 +1,7 @@
-// Key Vault for the bundle-signing key. RBAC mode (no access policies) and purge protection: a sealed bundle must
-// stay verifiable for years, so neither a deleted key nor the vault itself may be purged before its retention ends.
-// The app only ever calls sign and get-key; the private key never leaves the vault.
+// Key Vault for the bundle-signing key and the ledger checkpoint key. RBAC mode (no access policies) and purge
+// protection: a sealed bundle must stay verifiable for years, so neither a deleted key nor the vault itself may be
+// purged before its retention ends. The app only ever calls sign and get-key on the signing key (the private key
+// never leaves the vault) and reads the checkpoint key's secret through a Key Vault reference.
 
 @description('Azure region.')
 param location string
@@ -27,6 +28,13 @@ param keyLifetime string
 @minValue(7)
 @maxValue(90)
 param softDeleteRetentionDays int
+
+@description('Name of the secret that holds the ledger checkpoint key.')
+param checkpointSecretName string
+
+@secure()
+@description('PKCS#8 or SEC1 PEM of the ECDSA P-256 ledger checkpoint key. Empty: leave the stored secret as it is.')
+param checkpointKeyPem string
 
 @description('Tags for every resource.')
 param tags object
@@ -79,6 +87,19 @@ resource signingKey 'Microsoft.KeyVault/vaults/keys@2024-11-01' = {
         }
       ]
     }
+  }
+}
+
+// The checkpoint signer is an in-process ECDSA key (Ledger:CheckpointKeyPem): Bicep cannot generate a PEM, so the
+// deployer supplies it once; later deployments pass nothing and the stored secret stays.
+resource checkpointSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = if (!empty(checkpointKeyPem)) {
+  parent: vault
+  name: checkpointSecretName
+  tags: tags
+  properties: {
+    value: checkpointKeyPem
+    contentType: 'application/x-pem-file'
+    attributes: { enabled: true }
   }
 }
 
