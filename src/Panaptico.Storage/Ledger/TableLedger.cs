@@ -13,10 +13,10 @@ namespace Panaptico.Storage.Ledger;
 /// digits, so every seq range leaves the other rows out) and one <c>id-</c> row per entry id.
 /// </summary>
 /// <remarks>
-/// Appends are batched: callers queue entries; one flusher per instance takes up to 99 rows' worth of them, and commits
-/// them in ONE entity-group transaction together with the head row, guarded by the head's ETag. Two instances that read the
-/// same head cannot both commit (the loser gets 412 and recomputes seq, prev and hash from the new head), record rows
-/// are inserted with Add (a reused seq fails with 409), so the ledger can neither fork, skip nor reuse a seq.
+/// Appends are batched: callers queue entries; one flusher per instance takes up to 99 rows' worth of them, and
+/// commits them in ONE entity-group transaction together with the head row, guarded by the head's ETag. Two instances
+/// that read the same head cannot both commit (the loser gets 412 and recomputes seq, prev and hash from the new head),
+/// record rows are inserted with Add (a reused seq fails with 409), so the ledger can neither fork, skip nor reuse a seq.
 /// The head row also carries the Merkle frontier, so the tree head is one point read, and each batch's first record
 /// carries the frontier before it, so an export of any range can start its tree without reading from seq 0.
 /// Under contention, racing is wasteful (a lost transaction costs the store as much as a won one), so the head also
@@ -24,8 +24,9 @@ namespace Panaptico.Storage.Ledger;
 /// ahead when it releases or stalls. The claim only spares work; the ETag alone guarantees correctness.
 /// An entry with an <see cref="LedgerEntry.EntryId"/> also adds its id row (row key <c>id-</c> + SHA-256 of the id,
 /// holding the seq) in the same transaction, so an id the ledger holds fails the transaction with 409; the flusher then
-/// answers that entry with the record the id row names and commits the rest. Equal ids queued in one batch share its
-/// first entry's record. So an id is appended once, by any number of instances, with no extra round trip per append.
+/// answers that entry with the record the id row names and commits the rest. Equal ids queued in one batch share the
+/// first one's record. So an id is appended once, by any number of instances, with no extra round trip per append;
+/// an entry with an id takes two of a transaction's 100 rows.
 /// Times never go backwards along seq (at = max(clock, previous at)), so a time range is a seq range.
 /// One partition keeps the head and records transactable together; in Azure that partition's target (about
 /// 2,000 entities/s) bounds throughput.
@@ -305,6 +306,7 @@ public sealed class TableLedger : ILedgerAppender, IAsyncDisposable
     /// <summary>Completes and removes the entries whose id the ledger already holds, with the record it holds.</summary>
     private async Task CompleteTakenIdsAsync(List<Pending> batch, CancellationToken cancellationToken)
     {
+        // Point reads: a filter or-ing row keys would scan the whole partition.
         var withIds = batch.Where(p => p.Entry.EntryId is not null).ToList();
         var found = await Task.WhenAll(withIds.Select(p => FindAsync(p.Entry.EntryId!, cancellationToken)));
         for (var i = 0; i < withIds.Count; i++)
@@ -547,13 +549,17 @@ public sealed class TableLedger : ILedgerAppender, IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private sealed record Pending(LedgerEntry Entry, TaskCompletionSource<LedgerRecord> Done)
+    private sealed class Pending(LedgerEntry entry, TaskCompletionSource<LedgerRecord> done)
     {
-        /// <summary>Rows the entry adds: its record, and its id row when it has an id.</summary>
-        public int Rows => Entry.EntryId is null ? 1 : 2;
-
         /// <summary>Appends of the same id queued in the same batch: they get this entry's record.</summary>
         private List<Pending>? _duplicates;
+
+        public LedgerEntry Entry => entry;
+
+        public TaskCompletionSource<LedgerRecord> Done => done;
+
+        /// <summary>Rows the entry adds: its record, and its id row when it has an id.</summary>
+        public int Rows => entry.EntryId is null ? 1 : 2;
 
         public void AddDuplicate(Pending duplicate) => (_duplicates ??= []).Add(duplicate);
 
