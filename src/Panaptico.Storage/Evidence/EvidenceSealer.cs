@@ -64,16 +64,17 @@ public sealed class EvidenceSealer(
         var first = await bundles.SaveFirstSealAsync(request.Subject, requestSha256, signed.Envelope, cancellationToken);
         var bundle = first.ToJson() == signed.Envelope.ToJson() ? signed : await ReadAsync(first, cancellationToken);
         await bundles.SaveAsync(bundle, cancellationToken);
+        var data = new JsonObject
+        {
+            ["subjectKind"] = request.Subject.Kind,
+            ["bundleDigest"] = bundle.Digest,
+            ["keyId"] = bundle.Manifest.Signer.KeyId,
+            ["keyVersion"] = bundle.Manifest.Signer.KeyVersion,
+            ["immutability"] = bundle.Manifest.Immutability == ImmutabilityStatus.Enforced ? "enforced" : "not-enforced",
+            ["artifacts"] = request.Artifacts.Count,
+        };
         await ledger.AppendAsync(
-            new LedgerEntry(LedgerStream, LedgerKind, request.Subject.Id, actor, new JsonObject
-            {
-                ["subjectKind"] = request.Subject.Kind,
-                ["bundleDigest"] = bundle.Digest,
-                ["keyId"] = bundle.Manifest.Signer.KeyId,
-                ["keyVersion"] = bundle.Manifest.Signer.KeyVersion,
-                ["immutability"] = bundle.Manifest.Immutability == ImmutabilityStatus.Enforced ? "enforced" : "not-enforced",
-                ["artifacts"] = request.Artifacts.Count,
-            }) { EntryId = $"seal/{request.Subject}/{requestSha256}" },
+            new LedgerEntry(LedgerStream, LedgerKind, request.Subject.Id, actor, data) { EntryId = $"seal/{request.Subject}/{requestSha256}" },
             cancellationToken);
         return bundle;
     }

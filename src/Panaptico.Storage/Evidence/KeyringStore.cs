@@ -74,14 +74,15 @@ public sealed class KeyringStore
             entry = existing;
         }
 
+        var data = new JsonObject
+        {
+            ["keyId"] = entry.KeyId,
+            ["version"] = entry.Version,
+            ["fingerprint"] = entry.Fingerprint(),
+            ["createdAt"] = entry.CreatedAt.UtcDateTime.ToString("O"),
+        };
         var record = await _ledger.AppendAsync(
-            new LedgerEntry(LedgerStream, LedgerKind, Subject(entry), actor, new JsonObject
-            {
-                ["keyId"] = entry.KeyId,
-                ["version"] = entry.Version,
-                ["fingerprint"] = entry.Fingerprint(),
-                ["createdAt"] = entry.CreatedAt.UtcDateTime.ToString("O"),
-            }) { EntryId = $"{LedgerStream}/{Subject(entry)}" },
+            new LedgerEntry(LedgerStream, LedgerKind, Subject(entry), actor, data) { EntryId = $"{LedgerStream}/{Subject(entry)}" },
             cancellationToken);
         var recorded = new TableEntity(Key(entry.KeyId), Key(entry.Version)) { [RecordedColumn] = true, [LedgerSeqColumn] = record.Seq };
         await _table.UpdateEntityAsync(recorded, ETag.All, TableUpdateMode.Merge, cancellationToken);
