@@ -39,8 +39,7 @@ public static class PlatformServices
         services.AddSingleton(sp => new RollbackVault(Container(sp, n => n.RollbackVaultContainer), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new BundleStore(Container(sp, n => n.BundlesContainer)));
         services.AddSingleton(sp => new KeyringStore(
-            Table(sp, n => n.KeyringTable), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedgerAppender>(),
-            sp.GetRequiredService<TableLedger>()));
+            Table(sp, n => n.KeyringTable), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedgerAppender>()));
         services.AddSingleton<BundleExporter>();
         services.AddSingleton(_ => Signer(configuration));
         services.AddSingleton<ImmutabilityState>();

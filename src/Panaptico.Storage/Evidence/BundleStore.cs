@@ -13,7 +13,9 @@ public sealed record StoredBundle(string Digest, BundleSubject Subject, DateTime
 /// <summary>
 /// Sealed bundles (DSSE envelope JSON) in Blob storage, written once: <c>sha256/&lt;digest&gt;.dsse.json</c> holds the
 /// envelope, and an empty index blob <c>subjects/&lt;kind&gt;/&lt;id&gt;/&lt;sealed-at&gt;-&lt;digest&gt;</c> finds a
-/// subject's bundles in seal order. Both are created with If-None-Match:*.
+/// subject's bundles in seal order. Both are created with If-None-Match:*. A seal that may be retried first keeps its
+/// envelope as <c>seals/&lt;kind&gt;/&lt;id&gt;/&lt;request sha256&gt;.dsse.json</c>, also created once, so every
+/// retry of that request gets the first envelope (<see cref="SaveFirstSealAsync"/>).
 /// </summary>
 public sealed class BundleStore(BlobContainerClient container)
 {
@@ -64,6 +66,35 @@ public sealed class BundleStore(BlobContainerClient container)
         }
 
         return stored;
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="envelope"/> as the seal of <paramref name="subject"/> for the request whose canonical JSON
+    /// hashes to <paramref name="requestSha256"/>, unless an earlier attempt kept one: returns the envelope kept first.
+    /// </summary>
+    public async Task<DsseEnvelope> SaveFirstSealAsync(BundleSubject subject, string requestSha256, DsseEnvelope envelope, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentNullException.ThrowIfNull(envelope);
+        if (!ContentHash.IsSha256Hex(requestSha256))
+        {
+            throw new ArgumentException("the request digest must be a lowercase hex SHA-256", nameof(requestSha256));
+        }
+
+        var blob = container.GetBlobClient($"seals/{Uri.EscapeDataString(subject.Kind)}/{Uri.EscapeDataString(subject.Id)}/{requestSha256}.dsse.json");
+        try
+        {
+            await blob.UploadAsync(BinaryData.FromString(envelope.ToJson()), new BlobUploadOptions
+            {
+                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+            }, cancellationToken);
+            return envelope;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            return DsseEnvelope.Parse((await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToString());
+        }
     }
 
     /// <summary>The envelope of the bundle with this digest, or null.</summary>

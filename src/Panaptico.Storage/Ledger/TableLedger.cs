@@ -3,23 +3,30 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Azure;
 using Azure.Data.Tables;
+using Panaptico.Core.Canonical;
 using Panaptico.Core.Ledger;
 
 namespace Panaptico.Storage.Ledger;
 
 /// <summary>
-/// The audit ledger on Azure Table storage: one partition, a <c>head</c> row and one row per record.
+/// The audit ledger on Azure Table storage: one partition, a <c>head</c> row, one row per record (row key = seq in 19
+/// digits, so every seq range leaves the other rows out) and one <c>id-</c> row per entry id.
 /// </summary>
 /// <remarks>
-/// Appends are batched: callers queue entries; one flusher per instance takes up to 99 of them, and commits them in
-/// ONE entity-group transaction together with the head row, guarded by the head's ETag. Two instances that read the
-/// same head cannot both commit (the loser gets 412 and recomputes seq, prev and hash from the new head), record rows
-/// are inserted with Add (a reused seq fails with 409), so the ledger can neither fork, skip nor reuse a seq.
+/// Appends are batched: callers queue entries; one flusher per instance takes up to 99 rows' worth of them, and
+/// commits them in ONE entity-group transaction together with the head row, guarded by the head's ETag. Two instances
+/// that read the same head cannot both commit (the loser gets 412 and recomputes seq, prev and hash from the new head),
+/// record rows are inserted with Add (a reused seq fails with 409), so the ledger can neither fork, skip nor reuse a seq.
 /// The head row also carries the Merkle frontier, so the tree head is one point read, and each batch's first record
 /// carries the frontier before it, so an export of any range can start its tree without reading from seq 0.
 /// Under contention, racing is wasteful (a lost transaction costs the store as much as a won one), so the head also
 /// names a claimant: the instance committing a short run of batches. Others wait while its head keeps moving and go
 /// ahead when it releases or stalls. The claim only spares work; the ETag alone guarantees correctness.
+/// An entry with an <see cref="LedgerEntry.EntryId"/> also adds its id row (row key <c>id-</c> + SHA-256 of the id,
+/// holding the seq) in the same transaction, so an id the ledger holds fails the transaction with 409; the flusher then
+/// answers that entry with the record the id row names and commits the rest. Equal ids queued in one batch share the
+/// first one's record. So an id is appended once, by any number of instances, with no extra round trip per append;
+/// an entry with an id takes two of a transaction's 100 rows.
 /// Times never go backwards along seq (at = max(clock, previous at)), so a time range is a seq range.
 /// One partition keeps the head and records transactable together; in Azure that partition's target (about
 /// 2,000 entities/s) bounds throughput.
@@ -30,8 +37,14 @@ public sealed class TableLedger : ILedgerAppender, IAsyncDisposable
     public const string HeadRowKey = "head";
     public const string CheckpointPartition = "checkpoints";
 
-    /// <summary>An entity-group transaction holds at most 100 entities: 99 records and the head.</summary>
-    public const int MaxRecordsPerBatch = 99;
+    /// <summary>An entity-group transaction holds at most 100 entities: the head and 99 records and id rows.</summary>
+    public const int MaxRowsPerBatch = 100;
+
+    /// <summary>At most this many records per batch (fewer when entries carry ids).</summary>
+    public const int MaxRecordsPerBatch = MaxRowsPerBatch - 1;
+
+    /// <summary>Row keys of entry id rows start with this; they sort after <see cref="HeadRowKey"/> and every seq.</summary>
+    public const string EntryIdRowPrefix = "id-";
 
     private const int RecentBatches = 64;
 
@@ -101,6 +114,11 @@ public sealed class TableLedger : ILedgerAppender, IAsyncDisposable
             }
         }
 
+        if (entry.EntryId is { } id && string.IsNullOrWhiteSpace(id))
+        {
+            throw new ArgumentException("An entry id, when given, must not be blank.", nameof(entry));
+        }
+
         // Seal with a placeholder position to learn the exact size and reject what a Table row cannot hold.
         var probe = LedgerRecordFormat.Seal(long.MaxValue / 2, DateTimeOffset.UnixEpoch, entry, new string('0', 64));
         var size = LedgerRecordFormat.CanonicalBytes(probe).Length;
@@ -129,15 +147,35 @@ public sealed class TableLedger : ILedgerAppender, IAsyncDisposable
     {
         var reader = _queue.Reader;
         var batch = new List<Pending>(MaxRecordsPerBatch);
+        var ids = new Dictionary<string, Pending>(StringComparer.Ordinal);
         try
         {
             while (await reader.WaitToReadAsync(_stopping.Token))
             {
                 var budget = 0;
-                while (batch.Count < MaxRecordsPerBatch && budget < MaxBatchPayloadBytes && reader.TryRead(out var next))
+                var rows = 1; // the head
+                while (budget < MaxBatchPayloadBytes && reader.TryPeek(out var next))
                 {
+                    if (next.Entry.EntryId is { } id && ids.TryGetValue(id, out var first))
+                    {
+                        reader.TryRead(out _);
+                        first.AddDuplicate(next);
+                        continue;
+                    }
+
+                    if (rows + next.Rows > MaxRowsPerBatch)
+                    {
+                        break;
+                    }
+
+                    reader.TryRead(out _);
                     batch.Add(next);
+                    rows += next.Rows;
                     budget += 2 * (next.Entry.Data?.ToJsonString().Length ?? 0) + 600;
+                    if (next.Entry.EntryId is { } newId)
+                    {
+                        ids[newId] = next;
+                    }
                 }
 
                 try
@@ -148,11 +186,12 @@ public sealed class TableLedger : ILedgerAppender, IAsyncDisposable
                 {
                     foreach (var pending in batch)
                     {
-                        pending.Done.TrySetException(ex);
+                        pending.Fail(ex);
                     }
                 }
 
                 batch.Clear();
+                ids.Clear();
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -161,7 +200,7 @@ public sealed class TableLedger : ILedgerAppender, IAsyncDisposable
 
         while (reader.TryRead(out var left))
         {
-            left.Done.TrySetException(new ObjectDisposedException(nameof(TableLedger)));
+            left.Fail(new ObjectDisposedException(nameof(TableLedger)));
         }
     }
 
@@ -242,6 +281,16 @@ public sealed class TableLedger : ILedgerAppender, IAsyncDisposable
                     Complete(batch, records);
                     return;
                 }
+
+                // Past the head, only an id row fails with 409: answer the entries whose id is taken, commit the rest.
+                if (ex.Status == 409 && ex.FailedTransactionActionIndex is not 0)
+                {
+                    await CompleteTakenIdsAsync(batch, cancellationToken);
+                    if (batch.Count == 0)
+                    {
+                        return;
+                    }
+                }
             }
         }
     }
@@ -250,15 +299,47 @@ public sealed class TableLedger : ILedgerAppender, IAsyncDisposable
     {
         for (var i = 0; i < batch.Count; i++)
         {
-            batch[i].Done.TrySetResult(records[i]);
+            batch[i].Complete(records[i]);
         }
+    }
+
+    /// <summary>Completes and removes the entries whose id the ledger already holds, with the record it holds.</summary>
+    private async Task CompleteTakenIdsAsync(List<Pending> batch, CancellationToken cancellationToken)
+    {
+        // Point reads: a filter or-ing row keys would scan the whole partition.
+        var withIds = batch.Where(p => p.Entry.EntryId is not null).ToList();
+        var found = await Task.WhenAll(withIds.Select(p => FindAsync(p.Entry.EntryId!, cancellationToken)));
+        for (var i = 0; i < withIds.Count; i++)
+        {
+            if (found[i] is { } record)
+            {
+                withIds[i].Complete(record);
+                batch.Remove(withIds[i]);
+            }
+        }
+    }
+
+    /// <summary>The record appended with this entry id, or null when the ledger holds none.</summary>
+    public async Task<LedgerRecord?> FindAsync(string entryId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(entryId);
+        var index = await _table.GetEntityIfExistsAsync<TableEntity>(Partition, EntryIdRowKey(entryId), ["Seq"], cancellationToken);
+        if (!index.HasValue)
+        {
+            return null;
+        }
+
+        // The id row and its record commit in one transaction: one without the other is a damaged table.
+        var seq = index.Value!.GetInt64("Seq") ?? throw new InvalidOperationException($"The ledger's row for entry id '{entryId}' names no seq.");
+        var row = await _table.GetEntityAsync<TableEntity>(Partition, RowKey(seq), ["Record"], cancellationToken);
+        return LedgerRecordFormat.Parse(System.Text.Encoding.UTF8.GetBytes(row.Value.GetString("Record")));
     }
 
     private (List<LedgerRecord> Records, List<TableTransactionAction> Actions, LedgerHead NewHead) Build(
         List<Pending> batch, LedgerHead head, string batchId, string claim)
     {
         var records = new List<LedgerRecord>(batch.Count);
-        var actions = new List<TableTransactionAction>(batch.Count + 1);
+        var actions = new List<TableTransactionAction>(2 * batch.Count + 1);
         var frontier = head.Tree.Clone();
         var frontierBefore = frontier.Format();
         var now = _time.GetUtcNow();
@@ -283,6 +364,11 @@ public sealed class TableLedger : ILedgerAppender, IAsyncDisposable
             frontier.AppendLeaf(line);
             records.Add(record);
             actions.Add(new TableTransactionAction(TableTransactionActionType.Add, entity));
+            if (pending.Entry.EntryId is { } id)
+            {
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Add,
+                    new TableEntity(Partition, EntryIdRowKey(id)) { ["Seq"] = record.Seq, ["EntryId"] = id }));
+            }
             prev = record.Hash;
         }
 
@@ -448,6 +534,10 @@ public sealed class TableLedger : ILedgerAppender, IAsyncDisposable
 
     public static string RowKey(long seq) => seq.ToString("D19", CultureInfo.InvariantCulture);
 
+    /// <summary>The row key of an entry id's row: hashed, since ids may hold characters row keys may not.</summary>
+    public static string EntryIdRowKey(string entryId) =>
+        EntryIdRowPrefix + ContentHash.Sha256Hex(System.Text.Encoding.UTF8.GetBytes(entryId));
+
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
@@ -459,7 +549,32 @@ public sealed class TableLedger : ILedgerAppender, IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private sealed record Pending(LedgerEntry Entry, TaskCompletionSource<LedgerRecord> Done);
+    private sealed class Pending(LedgerEntry entry, TaskCompletionSource<LedgerRecord> done)
+    {
+        /// <summary>Appends of the same id queued in the same batch: they get this entry's record.</summary>
+        private List<Pending>? _duplicates;
+
+        public LedgerEntry Entry => entry;
+
+        public TaskCompletionSource<LedgerRecord> Done => done;
+
+        /// <summary>Rows the entry adds: its record, and its id row when it has an id.</summary>
+        public int Rows => entry.EntryId is null ? 1 : 2;
+
+        public void AddDuplicate(Pending duplicate) => (_duplicates ??= []).Add(duplicate);
+
+        public void Complete(LedgerRecord record)
+        {
+            Done.TrySetResult(record);
+            _duplicates?.ForEach(d => d.Done.TrySetResult(record));
+        }
+
+        public void Fail(Exception error)
+        {
+            Done.TrySetException(error);
+            _duplicates?.ForEach(d => d.Done.TrySetException(error));
+        }
+    }
 }
 
 /// <summary>The ledger's head row: the tree (size = next seq, frontier), last hash and time, recent batch ids, ETag.</summary>

@@ -53,6 +53,25 @@ public class BundleStoreTests
         Assert.Equal(bundle.Envelope.ToJson(), (await store.GetAsync(bundle.Digest, default))!.ToJson());
     }
 
+    [Fact]
+    public async Task The_first_seal_kept_for_a_request_is_what_every_later_attempt_gets()
+    {
+        var store = new BundleStore(await EvidenceStorage.ContainerAsync("bundles"));
+        using var signer = LocalEcdsaSigner.Generate("local/dev");
+        var first = await SealAsync(signer);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var retried = await SealAsync(signer);
+        var request = new string('d', 64);
+
+        var kept = await store.SaveFirstSealAsync(first.Manifest.Subject, request, first.Envelope, default);
+        var keptAgain = await store.SaveFirstSealAsync(retried.Manifest.Subject, request, retried.Envelope, default);
+        var other = await store.SaveFirstSealAsync(retried.Manifest.Subject, new string('e', 64), retried.Envelope, default);
+
+        Assert.Equal(first.Envelope.ToJson(), kept.ToJson());
+        Assert.Equal(first.Envelope.ToJson(), keptAgain.ToJson());
+        Assert.Equal(retried.Envelope.ToJson(), other.ToJson());
+    }
+
     private Task<SealedBundle> SealAsync(IBundleSigner signer)
     {
         var artifact = new ManifestArtifact("r", "a.txt", ContentHash.Sha256Hex("a"u8), 1, "text/plain", "m.alvarez", _time.GetUtcNow());
