@@ -1,7 +1,11 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
+using Microsoft.Azure.Functions.Worker;
+using Panaptico.Core.Identity;
 using Panaptico.Core.Ledger;
+using Panaptico.Functions.Auth;
+using Panaptico.Functions.Http;
 using Panaptico.Storage.Ledger;
 
 namespace Panaptico.Functions.Audit;
@@ -17,33 +21,61 @@ namespace Panaptico.Functions.Audit;
 /// <c>unzip export.zip &amp;&amp; panaptico ledger verify ledger.jsonl --key "$(curl …/api/ledger/key)"</c>.
 /// The export is written and zipped in a temporary directory first (flat memory, reusing the CLI's writer), then streamed.
 /// </remarks>
-public static class LedgerEndpoints
+public sealed class LedgerFunctions(LedgerProver prover, TableLedger ledger)
 {
     public const string ExportBaseName = "ledger";
     public const string NoteContentType = "text/plain; charset=utf-8";
 
-    public static async Task<IResult> CheckpointAsync(LedgerProver prover, CancellationToken cancellationToken)
+    [Function("GetLedgerCheckpoint")]
+    public async Task<IResult> GetLedgerCheckpointAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "ledger/checkpoint")] HttpRequest request,
+        CancellationToken cancellationToken)
     {
+        if (await request.AuthorizeAsync(Role.Auditor) is { } refused)
+        {
+            return refused;
+        }
+
         var checkpoint = await prover.PublishAsync(cancellationToken);
         return Results.Text(checkpoint.Format(), NoteContentType);
     }
 
-    public static IResult Key(LedgerProver prover) => Results.Text(prover.Key.ToVerifierKey() + "\n", NoteContentType);
+    [Function("GetLedgerKey")]
+    public async Task<IResult> GetLedgerKeyAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "ledger/key")] HttpRequest request)
+    {
+        if (await request.AuthorizeAsync(Role.Auditor) is { } refused)
+        {
+            return refused;
+        }
+
+        return Results.Text(prover.Key.ToVerifierKey() + "\n", NoteContentType);
+    }
 
     /// <summary>
     /// <c>GET /api/ledger/records/{seq}/proof[?size=N]</c>: against the tree head of size N when given (signed
     /// now), otherwise against the latest checkpoint, published for the purpose.
     /// </summary>
-    public static async Task<IResult> ProveRecordAsync(string seq, string? size, LedgerProver prover, CancellationToken cancellationToken)
+    [Function("ProveLedgerRecord")]
+    public async Task<IResult> ProveLedgerRecordAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "ledger/records/{seq}/proof")] HttpRequest request,
+        string seq,
+        CancellationToken cancellationToken)
     {
-        if (!AuditProblems.TryReadCount(seq, out var recordSeq))
+        if (await request.AuthorizeAsync(Role.Auditor) is { } refused)
         {
-            return AuditProblems.Invalid($"seq '{seq}' is not a record number (a non-negative integer)");
+            return refused;
         }
 
-        if (size is not null && !AuditProblems.TryReadCount(size, out _))
+        var size = BundleFunctions.Query(request, "size");
+        if (!Problems.TryReadCount(seq, out var recordSeq))
         {
-            return AuditProblems.Invalid($"size '{size}' is not a tree size (a non-negative integer)");
+            return Problems.Invalid($"seq '{seq}' is not a record number (a non-negative integer)");
+        }
+
+        if (size is not null && !Problems.TryReadCount(size, out _))
+        {
+            return Problems.Invalid($"size '{size}' is not a tree size (a non-negative integer)");
         }
 
         SignedCheckpoint checkpoint;
@@ -56,13 +88,13 @@ public static class LedgerEndpoints
             var treeSize = long.Parse(size, CultureInfo.InvariantCulture);
             if (recordSeq >= treeSize)
             {
-                return AuditProblems.Invalid($"record seq {recordSeq} is not in a tree of size {treeSize}: size must be greater than seq");
+                return Problems.Invalid($"record seq {recordSeq} is not in a tree of size {treeSize}: size must be greater than seq");
             }
 
             var current = await prover.TreeSizeAsync(cancellationToken);
             if (treeSize > current)
             {
-                return AuditProblems.Invalid($"the ledger holds {current} records; size {treeSize} is ahead of it");
+                return Problems.Invalid($"the ledger holds {current} records; size {treeSize} is ahead of it");
             }
 
             checkpoint = await prover.CheckpointAtAsync(treeSize, cancellationToken);
@@ -70,7 +102,7 @@ public static class LedgerEndpoints
 
         if (recordSeq >= checkpoint.Checkpoint.Size)
         {
-            return AuditProblems.NotFound($"the ledger has no record seq {recordSeq}: it holds {checkpoint.Checkpoint.Size} records");
+            return Problems.NotFound($"the ledger has no record seq {recordSeq}: it holds {checkpoint.Checkpoint.Size} records");
         }
 
         try
@@ -79,7 +111,7 @@ public static class LedgerEndpoints
         }
         catch (InvalidOperationException e)
         {
-            return AuditProblems.Inconsistent(e.Message);
+            return Problems.Inconsistent("Audit data inconsistent", e.Message);
         }
     }
 
@@ -87,11 +119,21 @@ public static class LedgerEndpoints
     /// <c>GET /api/ledger/consistency?older=N[&amp;newer=M]</c>: the tree of N records is a prefix of the tree of M
     /// (default: the latest checkpoint). Answers the proof and both signed checkpoints.
     /// </summary>
-    public static async Task<IResult> ProveConsistencyAsync(string? older, string? newer, LedgerProver prover, CancellationToken cancellationToken)
+    [Function("ProveLedgerConsistency")]
+    public async Task<IResult> ProveLedgerConsistencyAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "ledger/consistency")] HttpRequest request,
+        CancellationToken cancellationToken)
     {
-        if (!AuditProblems.TryReadCount(older, out var olderSize))
+        if (await request.AuthorizeAsync(Role.Auditor) is { } refused)
         {
-            return AuditProblems.Invalid(older is null
+            return refused;
+        }
+
+        var older = BundleFunctions.Query(request, "older");
+        var newer = BundleFunctions.Query(request, "newer");
+        if (!Problems.TryReadCount(older, out var olderSize))
+        {
+            return Problems.Invalid(older is null
                 ? "name the earlier tree size: ?older=N (e.g. the size in last quarter's checkpoint)"
                 : $"older '{older}' is not a tree size (a non-negative integer)");
         }
@@ -99,9 +141,9 @@ public static class LedgerEndpoints
         long? newerSize = null;
         if (newer is not null)
         {
-            if (!AuditProblems.TryReadCount(newer, out var parsed))
+            if (!Problems.TryReadCount(newer, out var parsed))
             {
-                return AuditProblems.Invalid($"newer '{newer}' is not a tree size (a non-negative integer)");
+                return Problems.Invalid($"newer '{newer}' is not a tree size (a non-negative integer)");
             }
 
             newerSize = parsed;
@@ -109,13 +151,13 @@ public static class LedgerEndpoints
 
         if (olderSize > newerSize)
         {
-            return AuditProblems.Invalid($"older ({olderSize}) must not exceed newer ({newerSize})");
+            return Problems.Invalid($"older ({olderSize}) must not exceed newer ({newerSize})");
         }
 
         var current = await prover.TreeSizeAsync(cancellationToken);
         if ((newerSize ?? olderSize) > current)
         {
-            return AuditProblems.Invalid($"the ledger holds {current} records; size {newerSize ?? olderSize} is ahead of it");
+            return Problems.Invalid($"the ledger holds {current} records; size {newerSize ?? olderSize} is ahead of it");
         }
 
         var newCheckpoint = newerSize is { } n
@@ -131,22 +173,32 @@ public static class LedgerEndpoints
         }
         catch (InvalidOperationException e)
         {
-            return AuditProblems.Inconsistent(e.Message);
+            return Problems.Inconsistent("Audit data inconsistent", e.Message);
         }
     }
 
     /// <summary><c>GET /api/ledger/export[?from=&amp;to=&amp;format=jsonl|csv]</c>: records with from &lt;= at &lt; to.</summary>
-    public static async Task<IResult> ExportAsync(
-        string? from, string? to, string? format, HttpContext context, TableLedger ledger, LedgerProver prover, CancellationToken cancellationToken)
+    [Function("ExportLedger")]
+    public async Task<IResult> ExportLedgerAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "ledger/export")] HttpRequest request,
+        CancellationToken cancellationToken)
     {
+        if (await request.AuthorizeAsync(Role.Auditor) is { } refused)
+        {
+            return refused;
+        }
+
+        var from = BundleFunctions.Query(request, "from");
+        var to = BundleFunctions.Query(request, "to");
+        var format = BundleFunctions.Query(request, "format");
         if (!TryReadTime(from, out var fromTime) || !TryReadTime(to, out var toTime))
         {
-            return AuditProblems.Invalid($"from and to are ISO 8601 times (UTC unless an offset is given), e.g. 2026-10-01T00:00:00Z; got from='{from}', to='{to}'");
+            return Problems.Invalid($"from and to are ISO 8601 times (UTC unless an offset is given), e.g. 2026-10-01T00:00:00Z; got from='{from}', to='{to}'");
         }
 
         if (fromTime >= toTime)
         {
-            return AuditProblems.Invalid($"from ({from}) must be before to ({to})");
+            return Problems.Invalid($"from ({from}) must be before to ({to})");
         }
 
         LedgerExportFormat exportFormat;
@@ -159,12 +211,12 @@ public static class LedgerEndpoints
                 exportFormat = LedgerExportFormat.Csv;
                 break;
             default:
-                return AuditProblems.Invalid($"format must be 'jsonl' or 'csv', not '{format}'");
+                return Problems.Invalid($"format must be 'jsonl' or 'csv', not '{format}'");
         }
 
         if (await ledger.FindSeqRangeAsync(fromTime, toTime, cancellationToken) is not { } range)
         {
-            return AuditProblems.NotFound("the ledger holds no record in that time range");
+            return Problems.NotFound("the ledger holds no record in that time range");
         }
 
         var directory = Directory.CreateTempSubdirectory("panaptico-ledger-export-").FullName;
@@ -187,7 +239,7 @@ public static class LedgerEndpoints
             Directory.Delete(directory, recursive: true);
         }
 
-        var headers = context.Response.Headers;
+        var headers = request.HttpContext.Response.Headers;
         headers["Ledger-First-Seq"] = metadata.FirstSeq.ToString(CultureInfo.InvariantCulture);
         headers["Ledger-Last-Seq"] = metadata.LastSeq.ToString(CultureInfo.InvariantCulture);
         headers["Ledger-Tree-Size"] = metadata.TreeSize.ToString(CultureInfo.InvariantCulture);

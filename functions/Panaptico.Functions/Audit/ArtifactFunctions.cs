@@ -1,6 +1,10 @@
 using System.Text.Json.Nodes;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Net.Http.Headers;
+using Panaptico.Core.Identity;
 using Panaptico.Core.Ledger;
+using Panaptico.Functions.Auth;
+using Panaptico.Functions.Http;
 using Panaptico.Storage.Evidence;
 
 namespace Panaptico.Functions.Audit;
@@ -9,24 +13,33 @@ namespace Panaptico.Functions.Audit;
 /// <c>GET /api/evidence/{sha256}</c> streams an artifact from the vault, byte for byte, with its hash as ETag and
 /// digest headers; <c>GET /api/evidence/{sha256}/meta</c> is its first capture (who, when, for which requirement).
 /// </summary>
-public static class EvidenceEndpoints
+public sealed class ArtifactFunctions(EvidenceVault vault)
 {
     private const string FallbackMediaType = "application/octet-stream";
 
-    public static async Task<IResult> DownloadAsync(string sha256, HttpContext context, EvidenceVault vault, CancellationToken cancellationToken)
+    [Function("DownloadArtifact")]
+    public async Task<IResult> DownloadArtifactAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "evidence/{sha256}")] HttpRequest request,
+        string sha256,
+        CancellationToken cancellationToken)
     {
-        if (!AuditProblems.TryReadSha256(sha256, out var hash))
+        if (await request.AuthorizeAsync(Role.Auditor) is { } refused)
+        {
+            return refused;
+        }
+
+        if (!Problems.TryReadSha256(sha256, out var hash))
         {
             return MalformedHash(sha256);
         }
 
-        var (stored, problem) = await CaptureAsync(vault, hash, cancellationToken);
+        var (stored, problem) = await CaptureAsync(hash, cancellationToken);
         if (stored is null || await vault.OpenAsync(hash, cancellationToken) is not { } content)
         {
             return problem ?? NoArtifact(hash);
         }
 
-        var headers = context.Response.Headers;
+        var headers = request.HttpContext.Response.Headers;
         var digest = Convert.ToBase64String(Convert.FromHexString(hash));
         headers["Digest"] = $"sha-256={digest}"; // RFC 3230, which most tools still read
         headers["Repr-Digest"] = $"sha-256=:{digest}:"; // RFC 9530, its successor
@@ -43,14 +56,23 @@ public static class EvidenceEndpoints
             enableRangeProcessing: true);
     }
 
-    public static async Task<IResult> MetadataAsync(string sha256, EvidenceVault vault, CancellationToken cancellationToken)
+    [Function("GetArtifactMetadata")]
+    public async Task<IResult> GetArtifactMetadataAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "evidence/{sha256}/meta")] HttpRequest request,
+        string sha256,
+        CancellationToken cancellationToken)
     {
-        if (!AuditProblems.TryReadSha256(sha256, out var hash))
+        if (await request.AuthorizeAsync(Role.Auditor) is { } refused)
+        {
+            return refused;
+        }
+
+        if (!Problems.TryReadSha256(sha256, out var hash))
         {
             return MalformedHash(sha256);
         }
 
-        var (stored, problem) = await CaptureAsync(vault, hash, cancellationToken);
+        var (stored, problem) = await CaptureAsync(hash, cancellationToken);
         return stored is not null
             ? Results.Json(new JsonObject
             {
@@ -69,7 +91,7 @@ public static class EvidenceEndpoints
     public static string Href(string sha256) => $"/api/evidence/{sha256}";
 
     /// <summary>The artifact's capture; a blob whose capture metadata cannot be read is reported, not served bare.</summary>
-    private static async Task<(StoredArtifact? Stored, IResult? Problem)> CaptureAsync(EvidenceVault vault, string sha256, CancellationToken cancellationToken)
+    private async Task<(StoredArtifact? Stored, IResult? Problem)> CaptureAsync(string sha256, CancellationToken cancellationToken)
     {
         try
         {
@@ -77,14 +99,14 @@ public static class EvidenceEndpoints
         }
         catch (FormatException e)
         {
-            return (null, AuditProblems.Inconsistent($"artifact {sha256} is in the vault but its capture metadata is unreadable: {e.Message}"));
+            return (null, Problems.Inconsistent("Audit data inconsistent", $"artifact {sha256} is in the vault but its capture metadata is unreadable: {e.Message}"));
         }
     }
 
     private static IResult MalformedHash(string value) =>
-        AuditProblems.Invalid($"'{Truncate(value)}' is not a sha256: an artifact is named by 64 hex digits");
+        Problems.Invalid($"'{Truncate(value)}' is not a sha256: an artifact is named by 64 hex digits");
 
-    private static IResult NoArtifact(string sha256) => AuditProblems.NotFound($"the evidence vault holds no artifact {sha256}");
+    private static IResult NoArtifact(string sha256) => Problems.NotFound($"the evidence vault holds no artifact {sha256}");
 
     /// <summary>The capture's media type if it is one; anything else is served as plain bytes.</summary>
     private static string MediaType(string captured) =>

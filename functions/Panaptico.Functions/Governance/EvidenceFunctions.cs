@@ -5,15 +5,20 @@ using Panaptico.Core.Evidence;
 using Panaptico.Core.Governance;
 using Panaptico.Core.Governance.EvidenceGates;
 using Panaptico.Core.Governance.Tasks;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Panaptico.Core.Identity;
 using Panaptico.Functions.Auth;
+using Panaptico.Functions.Http;
 using Panaptico.Storage.Evidence;
 using Panaptico.Storage.Governance;
 
 namespace Panaptico.Functions.Governance;
 
 /// <summary>
-/// <c>POST /api/tasks/{taskId}/evidence/{requirementId}</c>: the request body is the artifact, streamed into the
-/// evidence vault (never buffered whole), then recorded against the requirement.
+/// Evidence over HTTP. <c>POST /api/tasks/{taskId}/evidence/{requirementId}</c>: the request body is the artifact,
+/// streamed into the evidence vault (never buffered whole), then recorded against the requirement.
+/// <c>POST …/{requirementId}/window</c> starts a telemetry window, held by a durable timer until it ends.
 /// </summary>
 /// <remarks>
 /// The artifact is named by <c>Content-Disposition: attachment; filename=…</c> or <c>?name=</c>; its media type is the
@@ -24,31 +29,38 @@ namespace Panaptico.Functions.Governance;
 /// artifacts may be as large as the vault allows; the domain sees a stand-in and the record takes the vault's hash and
 /// size, which the vault computed while streaming.
 /// </remarks>
-public static class EvidenceApi
+public sealed class EvidenceFunctions(
+    GovernedExecution execution,
+    TaskRepository tasks,
+    EvidenceVault vault,
+    CheckedEvidenceVault checkedVault,
+    EvidenceVaultOptions vaultOptions,
+    GovernanceOptions options,
+    TimeProvider time)
 {
     public const string ClaimedHashHeader = "X-Content-SHA256";
 
     private static readonly ReadOnlyMemory<byte> s_standIn = "\n"u8.ToArray();
 
-    public static async Task<IResult> UploadAsync(
+    [Function("UploadEvidence")]
+    public async Task<IResult> UploadEvidenceAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{taskId}/evidence/{requirementId}")] HttpRequest request,
         string taskId,
         string requirementId,
-        HttpContext context,
-        GovernedExecution execution,
-        TaskRepository tasks,
-        EvidenceVault vault,
-        CheckedEvidenceVault checkedVault,
-        EvidenceVaultOptions vaultOptions,
-        GovernanceOptions options,
-        TimeProvider time,
+        [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
     {
-        var request = context.Request;
+        if (await request.AuthorizeAsync(Role.Operator) is { } refused)
+        {
+            return refused;
+        }
+
+        var context = request.HttpContext;
         var caller = context.Caller();
         var name = FileName(request);
         if (string.IsNullOrWhiteSpace(name))
         {
-            return GovernanceProblems.Problem(StatusCodes.Status400BadRequest, "Artifact name missing",
+            return Problems.Problem(StatusCodes.Status400BadRequest, "invalid", "Artifact name missing",
                 "name the artifact with Content-Disposition: attachment; filename=\"…\" or ?name=…");
         }
 
@@ -59,13 +71,13 @@ public static class EvidenceApi
 
         if (await tasks.GetAsync(taskId, cancellationToken) is not { } stored)
         {
-            return GovernanceProblems.Problem(GovernanceProblems.NoTask(taskId));
+            return Problems.Problem(GovernedExecution.NoTask(taskId));
         }
 
         var dryRun = EvidenceGate.Capture(stored.Record, requirementId, new ArtifactContent(name, mediaType, s_standIn), caller, time.GetUtcNow());
         if (!dryRun.IsAccepted)
         {
-            return GovernanceProblems.Problem(dryRun.Refusal);
+            return Problems.Problem(dryRun.Refusal);
         }
 
         var requirement = stored.Record.Requirements.First(r => r.Id == requirementId);
@@ -94,7 +106,7 @@ public static class EvidenceApi
         }
         catch (ArtifactRejectedException e)
         {
-            return GovernanceProblems.Problem(StatusCodes.Status400BadRequest, "Artifact refused", e.Message);
+            return Problems.Problem(StatusCodes.Status400BadRequest, "invalid", "Artifact refused", e.Message);
         }
 
         var content = inspected
@@ -104,11 +116,11 @@ public static class EvidenceApi
         {
             var decision = EvidenceGate.Capture(record, requirementId, content, caller, now);
             return inspected ? decision : WithVaultHash(decision, artifact);
-        }, cancellationToken);
+        }, client, cancellationToken);
         if (!captured.IsAccepted)
         {
             // The bytes stay in the vault: content-addressed and unreferenced, they record nothing.
-            return GovernanceProblems.Problem(captured.Refusal);
+            return Problems.Problem(captured.Refusal);
         }
 
         var record = captured.Value.Stored.Record;
@@ -122,6 +134,32 @@ public static class EvidenceApi
             ["evidence"] = new JsonObject { ["progress"] = evidence.Progress, ["isClear"] = evidence.IsClear },
             ["alreadyInVault"] = artifact.AlreadyStored,
         }, GovernanceJsonViews.Options, statusCode: StatusCodes.Status201Created);
+    }
+
+    /// <summary>Starts a telemetry window ("48 h post-bake"); its end is a durable timer that asks the owner for the export.</summary>
+    [Function("StartTelemetryWindow")]
+    public async Task<IResult> StartTelemetryWindowAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{taskId}/evidence/{requirementId}/window")] HttpRequest request,
+        string taskId,
+        string requirementId,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        if (await request.AuthorizeAsync(Role.Operator) is { } refused)
+        {
+            return refused;
+        }
+
+        var (body, problem) = await GovernanceRequests.ReadAsync<WindowStartBody>(request, cancellationToken);
+        if (body is null)
+        {
+            return problem!;
+        }
+
+        var caller = request.HttpContext.Caller();
+        var started = await execution.UpdateAsync(taskId,
+            (record, now) => EvidenceGate.StartTelemetryWindow(record, requirementId, body.StartedAt ?? now, caller, body.Reason, now), client, cancellationToken);
+        return await TaskReplies.UpdatedAsync(execution, taskId, started, cancellationToken);
     }
 
     /// <summary>Row checks and telemetry windows read the content; any other requirement only needs its hash.</summary>
@@ -173,7 +211,7 @@ public static class EvidenceApi
     }
 
     private static IResult TooLarge(string requirementId, bool inspected, long limit) =>
-        GovernanceProblems.Problem(StatusCodes.Status413PayloadTooLarge, "Artifact too large",
+        Problems.TooLarge("Artifact too large",
             inspected
                 ? $"'{requirementId}' has a machine check, which reads the artifact back; such artifacts are capped at {limit} bytes"
                 : $"artifacts are capped at {limit} bytes",

@@ -1,6 +1,10 @@
 using System.Text.Json.Nodes;
+using Microsoft.Azure.Functions.Worker;
 using Panaptico.Core.Evidence;
+using Panaptico.Core.Identity;
 using Panaptico.Core.Ledger;
+using Panaptico.Functions.Auth;
+using Panaptico.Functions.Http;
 using Panaptico.Storage.Evidence;
 
 namespace Panaptico.Functions.Audit;
@@ -15,21 +19,29 @@ namespace Panaptico.Functions.Audit;
 /// The <c>manifest</c> and <c>artifacts</c> members are for reading; verifiers take the manifest from the signed
 /// envelope (as <c>panaptico bundle fetch</c> does), never from the JSON around it.
 /// </remarks>
-public static class BundleEndpoints
+public sealed class BundleFunctions(BundleStore bundles, KeyringStore keyring)
 {
     private const int MaxSubjectLength = 200;
 
-    public static async Task<IResult> GetAsync(
-        string digest, BundleStore bundles, KeyringStore keyring, CancellationToken cancellationToken)
+    [Function("GetBundle")]
+    public async Task<IResult> GetBundleAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "bundles/{digest}")] HttpRequest request,
+        string digest,
+        CancellationToken cancellationToken)
     {
-        if (!AuditProblems.TryReadSha256(digest, out var bundleDigest))
+        if (await request.AuthorizeAsync(Role.Auditor) is { } refused)
         {
-            return AuditProblems.Invalid($"'{digest}' is not a bundle digest: a bundle is named by the sha256 of its manifest, 64 hex digits");
+            return refused;
+        }
+
+        if (!Problems.TryReadSha256(digest, out var bundleDigest))
+        {
+            return Problems.Invalid($"'{digest}' is not a bundle digest: a bundle is named by the sha256 of its manifest, 64 hex digits");
         }
 
         if (await bundles.GetAsync(bundleDigest, cancellationToken) is not { } envelope)
         {
-            return AuditProblems.NotFound($"no sealed bundle with digest {bundleDigest}");
+            return Problems.NotFound($"no sealed bundle with digest {bundleDigest}");
         }
 
         BundleManifest manifest;
@@ -40,13 +52,13 @@ public static class BundleEndpoints
         }
         catch (FormatException e)
         {
-            return AuditProblems.Inconsistent($"bundle {bundleDigest} is stored but carries no readable manifest: {e.Message}");
+            return Problems.Inconsistent("Audit data inconsistent", $"bundle {bundleDigest} is stored but carries no readable manifest: {e.Message}");
         }
 
         var signer = manifest.Signer;
         if (await keyring.FindAsync(signer.KeyId, signer.KeyVersion, cancellationToken) is not { } key)
         {
-            return AuditProblems.Inconsistent($"bundle {bundleDigest} was signed by {signer}, which the keyring does not hold");
+            return Problems.Inconsistent("Audit data inconsistent", $"bundle {bundleDigest} was signed by {signer}, which the keyring does not hold");
         }
 
         return Results.Json(new JsonObject
@@ -65,21 +77,31 @@ public static class BundleEndpoints
                 ["sha256"] = a.Sha256,
                 ["size"] = a.Size,
                 ["mediaType"] = a.MediaType,
-                ["href"] = EvidenceEndpoints.Href(a.Sha256),
+                ["href"] = ArtifactFunctions.Href(a.Sha256),
             })]),
         });
     }
 
-    public static async Task<IResult> ListAsync(string? subject, string? kind, BundleStore bundles, CancellationToken cancellationToken)
+    [Function("ListBundles")]
+    public async Task<IResult> ListBundlesAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "bundles")] HttpRequest request,
+        CancellationToken cancellationToken)
     {
+        if (await request.AuthorizeAsync(Role.Auditor) is { } refused)
+        {
+            return refused;
+        }
+
+        var subject = Query(request, "subject");
+        var kind = Query(request, "kind");
         if (string.IsNullOrWhiteSpace(subject))
         {
-            return AuditProblems.Invalid("name the subject whose bundles to list: ?subject=TASK-0412 (and optionally &kind=task or &kind=change)");
+            return Problems.Invalid("name the subject whose bundles to list: ?subject=TASK-0412 (and optionally &kind=task or &kind=change)");
         }
 
         if (subject.Length > MaxSubjectLength || subject.Any(char.IsControl))
         {
-            return AuditProblems.Invalid($"subject must be at most {MaxSubjectLength} printable characters");
+            return Problems.Invalid($"subject must be at most {MaxSubjectLength} printable characters");
         }
 
         string[] kinds = kind switch
@@ -90,7 +112,7 @@ public static class BundleEndpoints
         };
         if (kinds.Length == 0)
         {
-            return AuditProblems.Invalid($"kind must be '{BundleSubject.Task}' or '{BundleSubject.Change}', not '{kind}'");
+            return Problems.Invalid($"kind must be '{BundleSubject.Task}' or '{BundleSubject.Change}', not '{kind}'");
         }
 
         var found = await Task.WhenAll(kinds.Select(k => bundles.ListAsync(new BundleSubject(k, subject), cancellationToken)));
@@ -107,6 +129,10 @@ public static class BundleEndpoints
                 })]),
         });
     }
+
+    /// <summary>A query parameter as minimal APIs bound it: absent is null.</summary>
+    internal static string? Query(HttpRequest request, string name) =>
+        request.Query.TryGetValue(name, out var values) ? values.ToString() : null;
 
     private static JsonObject Subject(BundleSubject subject) => new() { ["kind"] = subject.Kind, ["id"] = subject.Id };
 }
