@@ -1,12 +1,12 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using Microsoft.Net.Http.Headers;
 using Panaptico.Core.Evidence;
 using Panaptico.Core.Governance;
 using Panaptico.Core.Governance.EvidenceGates;
 using Panaptico.Core.Governance.Tasks;
-using Microsoft.Azure.Functions.Worker;
-using Microsoft.DurableTask.Client;
 using Panaptico.Core.Identity;
 using Panaptico.Functions.Auth;
 using Panaptico.Functions.Http;
