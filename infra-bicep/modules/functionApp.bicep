@@ -107,7 +107,6 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         // Real accounts must enforce write-once evidence: sealing fails closed when they do not.
         { name: 'Evidence__RequireImmutability', value: 'true' }
         { name: 'HeartbeatSchedule', value: heartbeatSchedule }
-        { name: 'ApprovalExpirySchedule', value: '0 * * * * *' }
         { name: 'ViolationScanSchedule', value: '0 * * * * *' }
         { name: 'RemediationQueue', value: 'remediation' }
       ]

@@ -1,4 +1,5 @@
 using Microsoft.Azure.Functions.Worker;
+using Panaptico.Core.Governance;
 using Panaptico.Core.Governance.Approvals;
 using Panaptico.Core.Governance.EvidenceGates;
 using Panaptico.Core.Governance.Tasks;
@@ -35,7 +36,7 @@ public sealed class GateHoldActivities(GovernedExecution execution, TaskReposito
         var update = await execution.UpdateAsync(hold.TaskId, (record, now) => TaskApprovals.ExpireDue(record, Max(now, due)), durable: null, CancellationToken.None);
         if (!update.IsAccepted)
         {
-            return new GateHoldOutcome($"not applied: {update.Refusal.Message}", null);
+            return new GateHoldOutcome(Gone(update.Refusal), null);
         }
 
         var record = update.Value.Stored.Record;
@@ -58,7 +59,7 @@ public sealed class GateHoldActivities(GovernedExecution execution, TaskReposito
     {
         var update = await execution.UpdateAsync(window.TaskId,
             (record, now) => EvidenceGate.WindowElapsed(record, window.RequirementId, window.StartedAt, Max(now, window.EndsAt)), durable: null, CancellationToken.None);
-        return !update.IsAccepted ? $"not applied: {update.Refusal.Message}" : update.Value.Changed ? "elapsed" : "unchanged";
+        return !update.IsAccepted ? Gone(update.Refusal) : update.Value.Changed ? "elapsed" : "unchanged";
     }
 
     /// <summary>The sealed task's direct downstream task ids; none when the task is not sealed.</summary>
@@ -86,6 +87,13 @@ public sealed class GateHoldActivities(GovernedExecution execution, TaskReposito
 
         return (await release.ReleaseAsync(upstream.Task, input.DownstreamId, CancellationToken.None)).Released;
     }
+
+    /// <summary>
+    /// The expiry and window decisions never refuse, so a refusal is the task gone (the hold ends) or a task that kept
+    /// changing under the write: thrown, so the engine retries the activity rather than the hold ending unapplied.
+    /// </summary>
+    private static string Gone(Refusal refusal) =>
+        refusal.Code == RefusalCode.NotFound ? $"gone: {refusal.Message}" : throw new InvalidOperationException(refusal.Message);
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a >= b ? a : b;
 }
