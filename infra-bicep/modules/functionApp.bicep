@@ -144,7 +144,6 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         // %Setting% in trigger attributes is resolved by the Functions host from app settings, not by the worker:
         // the worker's own defaults do not reach it, so every such setting is set here.
         { name: 'HeartbeatSchedule', value: heartbeatSchedule }
-        { name: 'ApprovalExpirySchedule', value: '0 * * * * *' }
         { name: 'ViolationScanSchedule', value: '0 * * * * *' }
         { name: 'RemediationQueue', value: 'remediation' }
       ]

@@ -14,6 +14,9 @@ public static class Access
     /// <summary>Any Panaptico role: operators run, approvers review, auditors audit.</summary>
     public const string AnyRole = "any-role";
 
+    /// <summary>Any authenticated caller, whatever their roles (<c>GET /api/me</c>).</summary>
+    public const string Authenticated = "authenticated";
+
     /// <summary>
     /// Authenticates the caller and checks <paramref name="policy"/> (a <see cref="Role"/> or <see cref="AnyRole"/>).
     /// Null when allowed (and <c>HttpContext.User</c> is the caller); otherwise the 401 or 403 problem to return.
@@ -27,6 +30,11 @@ public static class Access
             return Problems.Unauthenticated();
         }
         context.User = user;
+        if (policy == Authenticated)
+        {
+            return null;
+        }
+
         var authorization = context.RequestServices.GetRequiredService<IAuthorizationService>();
         var allowed = await authorization.AuthorizeAsync(user, policy);
         return allowed.Succeeded ? null : Problems.Forbidden(policy);

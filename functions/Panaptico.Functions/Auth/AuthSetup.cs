@@ -61,5 +61,9 @@ public static class AuthSetup
             authorization.AddPolicy(role, policy => policy.RequireAuthenticatedUser()
                 .RequireAssertion(context => context.User.IsInRole(role) || context.User.IsInRole(Role.Admin)));
         }
+
+        // Reading is for every role: operators run, approvers review, auditors audit.
+        authorization.AddPolicy(Access.AnyRole, policy => policy.RequireAuthenticatedUser()
+            .RequireAssertion(context => Role.All.Any(context.User.IsInRole)));
     }
 }

@@ -6,6 +6,7 @@ using Panaptico.Core.Governance.Approvals;
 using Panaptico.Core.Governance.EvidenceGates;
 using Panaptico.Core.Governance.Runbooks;
 using Panaptico.Core.Governance.Tasks;
+using Panaptico.Functions.Http;
 
 namespace Panaptico.Functions.Governance;
 
@@ -170,20 +171,19 @@ public static class GovernanceRequests
     {
         if (!request.HasJsonContentType())
         {
-            return (null, GovernanceProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-                $"send the request body as application/json, not '{request.ContentType ?? "nothing"}'"));
+            return (null, Problems.UnsupportedMediaType($"send the request body as application/json, not '{request.ContentType ?? "nothing"}'"));
         }
 
         try
         {
             var body = await JsonSerializer.DeserializeAsync<T>(request.Body, Options, cancellationToken);
             return body is null
-                ? (null, GovernanceProblems.Problem(StatusCodes.Status400BadRequest, "Invalid request", "the body is null; send a JSON object"))
+                ? (null, Problems.Invalid("the body is null; send a JSON object"))
                 : (body, null);
         }
         catch (JsonException e)
         {
-            return (null, GovernanceProblems.Problem(StatusCodes.Status400BadRequest, "Malformed request body", e.Message));
+            return (null, Problems.Problem(StatusCodes.Status400BadRequest, "invalid", "Malformed request body", e.Message));
         }
     }
 }

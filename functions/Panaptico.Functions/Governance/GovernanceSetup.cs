@@ -1,5 +1,4 @@
-using Panaptico.Functions.Hosting;
-using Panaptico.Storage.Account;
+using System.Xml;
 using Panaptico.Storage.Evidence;
 using Panaptico.Storage.Governance;
 
@@ -16,47 +15,75 @@ public sealed record GovernanceOptions
     /// are capped here (413 above it); unchecked artifacts are only hashed and may go up to the vault's own limit.
     /// </summary>
     public long MaxCheckedArtifactBytes { get; init; } = 32L * 1024 * 1024;
+
+    /// <summary>
+    /// How long a write's follow-up waits before it looks at the task (<c>Governance:FollowUpDelay</c>, ISO 8601,
+    /// default PT1M): by then the writer has normally dispatched its own effects, so the look finds nothing to do.
+    /// </summary>
+    public TimeSpan FollowUpDelay { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How many times the follow-up looks for the write before deciding it never committed (default 5).</summary>
+    public int FollowUpLooks { get; init; } = 5;
+
+    /// <summary>How long <c>complete</c> waits for the downstream release to report what it released (default PT30S).</summary>
+    public TimeSpan ReleaseWait { get; init; } = TimeSpan.FromSeconds(30);
 }
 
-/// <summary>Governed execution's services: repositories, the rules, the workflow, the expiry timer, its tables at start.</summary>
+/// <summary>Governed execution's services: repositories, the outbox, the rules, the workflow, its tables at start.</summary>
 public static class GovernanceSetup
 {
-    public const string ExpiryScheduleSetting = "ApprovalExpirySchedule";
-
-    /// <summary>Every minute (six-field NCRONTAB), unless the setting says otherwise.</summary>
-    public const string DefaultExpirySchedule = "0 * * * * *";
-
     public static IServiceCollection AddGovernance(this IServiceCollection services, IConfiguration configuration)
     {
-        configuration.AddDefault(ExpiryScheduleSetting, DefaultExpirySchedule);
-
         var section = configuration.GetSection("Governance");
+        var defaults = new GovernanceOptions();
         services.AddSingleton(new GovernanceOptions
         {
             ApprovalRulesPath = section["ApprovalRulesPath"],
-            MaxCheckedArtifactBytes = section.GetValue<long?>("MaxCheckedArtifactBytes") ?? new GovernanceOptions().MaxCheckedArtifactBytes,
+            MaxCheckedArtifactBytes = section.GetValue<long?>("MaxCheckedArtifactBytes") ?? defaults.MaxCheckedArtifactBytes,
+            FollowUpDelay = Duration(section, "FollowUpDelay") ?? defaults.FollowUpDelay,
+            FollowUpLooks = section.GetValue<int?>("FollowUpLooks") ?? defaults.FollowUpLooks,
+            ReleaseWait = Duration(section, "ReleaseWait") ?? defaults.ReleaseWait,
         });
-        services.AddSingleton(sp => new GovernanceTables(sp.GetRequiredService<StorageAccount>(), sp.GetRequiredService<StorageNames>()));
+        services.AddSingleton(sp => new GovernanceTables(sp.GetRequiredService<Storage.Account.StorageAccount>(), sp.GetRequiredService<Storage.Account.StorageNames>()));
         services.AddSingleton<TaskRepository>();
         services.AddSingleton<PlanRepository>();
         services.AddSingleton<DependencyIndex>();
-        services.AddSingleton<OpenGateIndex>();
         services.AddSingleton<TaskOutbox>();
-        services.AddSingleton(sp => new DownstreamRelease(
-            sp.GetRequiredService<TaskRepository>(),
-            sp.GetRequiredService<DependencyIndex>(),
-            sp.GetRequiredService<TaskOutbox>(),
-            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<DownstreamRelease>();
         services.AddSingleton<ApprovalRulesSource>();
         services.AddSingleton<GovernedExecution>();
         services.AddSingleton<CheckedEvidenceVault>();
-        services.AddFunction<ApprovalExpiryFunction>(ApprovalExpiryFunction.Name);
         services.AddHostedService<GovernanceBootstrap>();
         return services;
     }
+
+    /// <summary>ISO 8601 (PT1M) as the rules and requests write durations, or a TimeSpan (00:01:00).</summary>
+    private static TimeSpan? Duration(IConfigurationSection section, string key)
+    {
+        if (section[key] is not { Length: > 0 } text)
+        {
+            return null;
+        }
+
+        if (text.StartsWith('P') || text.StartsWith("-P", StringComparison.Ordinal))
+        {
+            try
+            {
+                return XmlConvert.ToTimeSpan(text);
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidOperationException($"Governance:{key} '{text}' is not a duration (ISO 8601, e.g. PT1M)", e);
+            }
+        }
+
+        return TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var span)
+            ? span
+            : throw new InvalidOperationException($"Governance:{key} '{text}' is not a duration (ISO 8601, e.g. PT1M)");
+    }
 }
 
-/// <summary>Creates the governance tables before the app serves or its timer fires.</summary>
+/// <summary>Creates the governance tables before the app serves or an orchestration runs.</summary>
 public sealed class GovernanceBootstrap(GovernanceTables tables) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken) => tables.EnsureCreatedAsync(cancellationToken);

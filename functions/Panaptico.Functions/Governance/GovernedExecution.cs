@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
+using Microsoft.DurableTask.Client;
 using Panaptico.Core.Evidence;
 using Panaptico.Core.Governance;
 using Panaptico.Core.Governance.Dependencies;
@@ -31,7 +32,7 @@ public readonly record struct Answer<T>(T? Value, Refusal? Refusal)
 public sealed record TaskUpdate(StoredTask Stored, bool Changed);
 
 /// <param name="Bundle">The bundle sealed by this call; null when the task was already sealed.</param>
-public sealed record TaskCompletion(StoredTask Stored, SealedBundle? Bundle, ImmutableArray<string> Released);
+public sealed record TaskCompletion(StoredTask Stored, SealedBundle? Bundle);
 
 public sealed record TaskPage(StoredTask Stored, TaskView View);
 
@@ -39,23 +40,27 @@ public sealed record PlanPage(Plan Plan, ImmutableArray<WaveExit> Waves);
 
 /// <summary>
 /// Runs governance decisions against storage: read the task, decide (the pure domain), write with the task row's ETag
-/// and, in the same transaction, the decision's ledger entries and notifications as outbox rows of the task's partition
-/// (<see cref="TaskOutbox"/>), then dispatch them. Every write first takes over rows a stopped writer left behind, and
-/// the expiry timer sweeps the rest, so a crash after a commit loses no effect and repeats none. A write that loses a
-/// race is decided again on the fresh record (up to <see cref="MaxAttempts"/> times); a refusal writes nothing.
+/// and, in the same transaction, the decision's ledger entries and notifications as outbox rows of the task's
+/// partition (<see cref="TaskOutbox"/>, each carrying an id the ledger and notifier de-duplicate on), then dispatch
+/// them with whatever earlier writes left. A write that loses a race is decided again on the fresh record (up to
+/// <see cref="MaxAttempts"/> times); a refusal writes nothing.
 /// </summary>
+/// <remarks>
+/// What a write leaves for later goes to the Durable Task engine: a caller that passes a
+/// <see cref="DurableTaskClient"/> (an HTTP function) has the write's follow-up scheduled before the commit
+/// (<see cref="GateHolds"/>): it dispatches what a crash after the commit left undispatched, holds the approval seats
+/// and telemetry windows the write opened, and releases downstream tasks after a seal. Activities pass none: the engine
+/// re-runs them, and a re-run reads and dispatches what the first run left.
+/// </remarks>
 public sealed class GovernedExecution(
     TaskRepository tasks,
     PlanRepository plans,
     DependencyIndex edges,
-    OpenGateIndex openGates,
-    DownstreamRelease release,
     TaskOutbox outbox,
     ILedgerAppender ledger,
-    INotifier notifier,
     EvidenceSealer sealer,
-    TimeProvider time,
-    ILogger<GovernedExecution> logger)
+    GovernanceOptions options,
+    TimeProvider time)
 {
     public const int MaxAttempts = 5;
 
@@ -81,7 +86,8 @@ public sealed class GovernedExecution(
             return Decision.Refuse(RefusalCode.Conflict, e.Message);
         }
 
-        await PublishAsync(decision.Ledger, decision.Notifications);
+        // A plan is created once, so its entries are keyed by its id: appending them again lands nothing.
+        await Task.WhenAll(decision.Ledger.Select((e, i) => ledger.AppendAsync(e with { EntryId = $"{id}/created/{i}" }, CancellationToken.None)).ToList());
         return decision.Value;
     }
 
@@ -98,7 +104,7 @@ public sealed class GovernedExecution(
     }
 
     /// <summary>Creates a task: adjacency rows first, then its partition, then its plan membership.</summary>
-    public async Task<Answer<StoredTask>> CreateTaskAsync(NewTask spec, Principal by, CancellationToken cancellationToken)
+    public async Task<Answer<StoredTask>> CreateTaskAsync(NewTask spec, Principal by, DurableTaskClient? durable, CancellationToken cancellationToken)
     {
         if (InvalidId("task", spec.Id) is { } invalid)
         {
@@ -123,12 +129,12 @@ public sealed class GovernedExecution(
         }
 
         await edges.AddAsync(decision.Value.Edges, cancellationToken);
-        var effects = Effects(decision.Ledger, decision.Notifications);
-        var mark = await MarkAsync(spec.Id, effects);
+        var record = decision.Value.Record;
+        await FollowUpAsync(durable, spec.Id, 1, null, record, decision.Ledger, decision.Notifications);
         StoredTask created;
         try
         {
-            created = await tasks.CreateAsync(decision.Value.Record, effects, cancellationToken);
+            created = await tasks.CreateAsync(record, new TaskEffects(decision.Ledger, decision.Notifications), cancellationToken);
         }
         catch (TaskExistsException e)
         {
@@ -136,21 +142,20 @@ public sealed class GovernedExecution(
         }
 
         await plans.AddMemberAsync(plan.Id, spec.Id, spec.WaveId, CancellationToken.None);
-        await outbox.DispatchAsync(spec.Id, created.Outbox, mark, CancellationToken.None);
+        await outbox.DispatchAsync(created.Outbox, CancellationToken.None);
         // An upstream that sealed between our read and our write released no one: catch up with it now.
         await CatchUpAsync(spec.Id);
         return (await tasks.GetAsync(spec.Id, CancellationToken.None))!;
     }
 
     /// <summary>Makes a task wait on another; refuses an edge that would close a cycle, naming it.</summary>
-    public async Task<Answer<StoredTask>> AddDependencyAsync(string taskId, string upstreamId, string reason, Principal by, CancellationToken cancellationToken)
+    public async Task<Answer<StoredTask>> AddDependencyAsync(string taskId, string upstreamId, string reason, Principal by, DurableTaskClient? durable, CancellationToken cancellationToken)
     {
-        await TakeOverAsync(taskId, cancellationToken);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             if (await tasks.GetRowAsync(taskId, cancellationToken) is not { } downstream)
             {
-                return GovernanceProblems.NoTask(taskId);
+                return NoTask(taskId);
             }
 
             if (await tasks.GetRowAsync(upstreamId, cancellationToken) is not { } upstream)
@@ -167,19 +172,18 @@ public sealed class GovernedExecution(
             }
 
             await edges.AddAsync([decision.Value.Edge], cancellationToken);
-            var effects = Effects(decision.Ledger, decision.Notifications);
-            var mark = await MarkAsync(taskId, effects);
+            await FollowUpAsync(durable, taskId, downstream.Version + 1, null, null, decision.Ledger, decision.Notifications);
             StoredTaskRow saved;
             try
             {
-                saved = await tasks.SaveRowAsync(downstream, decision.Value.Downstream, effects, CancellationToken.None);
+                saved = await tasks.SaveRowAsync(downstream, decision.Value.Downstream, new TaskEffects(decision.Ledger, decision.Notifications), CancellationToken.None);
             }
             catch (TaskConflictException)
             {
                 continue;
             }
 
-            await outbox.DispatchAsync(taskId, saved.Outbox, mark, CancellationToken.None);
+            await outbox.DispatchAsync(saved.Outbox, CancellationToken.None);
             await CatchUpAsync(taskId);
             return (await tasks.GetAsync(taskId, CancellationToken.None))!;
         }
@@ -188,14 +192,15 @@ public sealed class GovernedExecution(
     }
 
     /// <summary>Reads, decides and writes one task; decided again on the fresh record when the write lost a race.</summary>
-    public async Task<Answer<TaskUpdate>> UpdateAsync(string taskId, Func<TaskRecord, DateTimeOffset, Decision<TaskRecord>> decide, CancellationToken cancellationToken)
+    /// <param name="durable">The client to schedule the write's follow-up with; null inside an activity.</param>
+    public async Task<Answer<TaskUpdate>> UpdateAsync(
+        string taskId, Func<TaskRecord, DateTimeOffset, Decision<TaskRecord>> decide, DurableTaskClient? durable, CancellationToken cancellationToken)
     {
-        await TakeOverAsync(taskId, cancellationToken);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             if (await tasks.GetAsync(taskId, cancellationToken) is not { } stored)
             {
-                return GovernanceProblems.NoTask(taskId);
+                return NoTask(taskId);
             }
 
             var decision = decide(stored.Record, time.GetUtcNow());
@@ -206,12 +211,14 @@ public sealed class GovernedExecution(
 
             if (ReferenceEquals(decision.Value, stored.Record))
             {
+                // Nothing to write; what an earlier (stopped) write left is still delivered.
+                await outbox.DispatchAsync(stored.Pending, CancellationToken.None);
                 return new TaskUpdate(stored, Changed: false);
             }
 
             try
             {
-                var saved = await SaveAsync(stored, decision.Value, decision.Ledger, decision.Notifications);
+                var saved = await SaveAsync(stored, decision.Value, decision.Ledger, decision.Notifications, durable);
                 return new TaskUpdate(saved, Changed: true);
             }
             catch (TaskConflictException)
@@ -224,14 +231,14 @@ public sealed class GovernedExecution(
     }
 
     /// <summary>Records a runbook Pass/Fail; a Fail creates its sub-task (and its edge) before the parent is written.</summary>
-    public async Task<Answer<TaskUpdate>> RecordOutcomeAsync(string taskId, int step, string itemId, RunbookResult result, string? note, Principal by, CancellationToken cancellationToken)
+    public async Task<Answer<TaskUpdate>> RecordOutcomeAsync(
+        string taskId, int step, string itemId, RunbookResult result, string? note, Principal by, DurableTaskClient? durable, CancellationToken cancellationToken)
     {
-        await TakeOverAsync(taskId, cancellationToken);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             if (await tasks.GetAsync(taskId, cancellationToken) is not { } stored)
             {
-                return GovernanceProblems.NoTask(taskId);
+                return NoTask(taskId);
             }
 
             var decision = RunbookRun.RecordOutcome(stored.Record, step, itemId, result, note, by, time.GetUtcNow());
@@ -258,7 +265,7 @@ public sealed class GovernedExecution(
 
             try
             {
-                var saved = await SaveAsync(stored, parent, decision.Ledger, decision.Notifications);
+                var saved = await SaveAsync(stored, parent, decision.Ledger, decision.Notifications, durable);
                 return new TaskUpdate(saved, Changed: true);
             }
             catch (TaskConflictException)
@@ -276,23 +283,24 @@ public sealed class GovernedExecution(
     }
 
     /// <summary>
-    /// The completion lock, then the seal: sealer → <see cref="TaskLifecycle.Seal"/> → store → release the direct
-    /// downstream tasks through the adjacency rows. Completing a sealed task only repeats the (idempotent) release.
+    /// The completion lock, then the seal: sealer → <see cref="TaskLifecycle.Seal"/> → store. The seal's follow-up (and
+    /// the caller, right after) releases the direct downstream tasks through the <c>ReleaseDownstream</c> orchestration.
+    /// Completing a sealed task answers it with no new bundle.
     /// </summary>
-    public async Task<Answer<TaskCompletion>> CompleteAsync(string taskId, Principal by, CancellationToken cancellationToken)
+    public async Task<Answer<TaskCompletion>> CompleteAsync(string taskId, Principal by, DurableTaskClient? durable, CancellationToken cancellationToken)
     {
         (string Request, SealedBundle Bundle)? sealedBefore = null;
-        await TakeOverAsync(taskId, cancellationToken);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             if (await tasks.GetAsync(taskId, cancellationToken) is not { } stored)
             {
-                return GovernanceProblems.NoTask(taskId);
+                return NoTask(taskId);
             }
 
             if (stored.Record.Task.State == TaskState.Sealed)
             {
-                return new TaskCompletion(stored, null, await ReleaseDownstreamAsync(stored.Record.Task));
+                await outbox.DispatchAsync(stored.Pending, CancellationToken.None);
+                return new TaskCompletion(stored, null);
             }
 
             var upstreams = await tasks.GetRowsAsync(stored.Record.Task.UpstreamIds, cancellationToken);
@@ -329,36 +337,24 @@ public sealed class GovernedExecution(
                 return seal.Refusal;
             }
 
-            StoredTask saved;
             try
             {
-                saved = await SaveAsync(stored, seal.Value, seal.Ledger, seal.Notifications);
+                var saved = await SaveAsync(stored, seal.Value, seal.Ledger, seal.Notifications, durable);
+                return new TaskCompletion(saved, bundle);
             }
             catch (TaskConflictException)
             {
-                continue;
             }
-
-            return new TaskCompletion(saved, bundle, await ReleaseDownstreamAsync(saved.Record.Task));
         }
 
         return Contended(taskId);
-    }
-
-    /// <summary>Releases the sealed task's direct downstream tasks (idempotent); see <see cref="DownstreamRelease"/>.</summary>
-    public async Task<ImmutableArray<string>> ReleaseDownstreamAsync(GovernedTask sealedTask)
-    {
-        // Not cancellable: the seal is stored, so its release must run to the end. Each downstream write carries its
-        // own effects in its outbox, so there is nothing left to publish here.
-        var summary = await release.RunAsync(sealedTask, _ => Task.CompletedTask, CancellationToken.None);
-        return summary.Released;
     }
 
     public async Task<Answer<TaskPage>> GetTaskAsync(string taskId, CancellationToken cancellationToken)
     {
         if (await tasks.GetAsync(taskId, cancellationToken) is not { } stored)
         {
-            return GovernanceProblems.NoTask(taskId);
+            return NoTask(taskId);
         }
 
         var upstreams = await tasks.GetRowsAsync(stored.Record.Task.UpstreamIds, cancellationToken);
@@ -372,49 +368,11 @@ public sealed class GovernedExecution(
         return new TaskPage(stored, view);
     }
 
-    /// <summary>
-    /// The expiry sweep: first the outbox rows stopped writers left (only tasks of the pending index), then only the
-    /// tasks the open-gate index says are due; each is re-indexed after.
-    /// </summary>
-    /// <returns>How many tasks changed (seats re-routed or expired).</returns>
-    public async Task<int> ExpireDueAsync(CancellationToken cancellationToken)
-    {
-        var dispatched = await outbox.SweepAsync(cancellationToken);
-        if (dispatched > 0)
-        {
-            logger.LogInformation("outbox sweep dispatched {Count} ledger entries and notifications left by stopped writers", dispatched);
-        }
-
-        var changed = 0;
-        foreach (var id in await openGates.DueAsync(time.GetUtcNow(), cancellationToken))
-        {
-            var update = await UpdateAsync(id, TaskApprovals.ExpireDue, cancellationToken);
-            if (!update.IsAccepted)
-            {
-                if (update.Refusal.Code == RefusalCode.NotFound)
-                {
-                    await openGates.SyncAsync(id, long.MaxValue, null, cancellationToken);
-                }
-                else
-                {
-                    logger.LogWarning("approval expiry of {TaskId} did not apply: {Reason}", id, update.Refusal.Message);
-                }
-
-                continue;
-            }
-
-            var stored = update.Value.Stored;
-            await openGates.SyncAsync(id, stored.Version, OpenGateIndex.NextExpiryOf(stored.Record), cancellationToken);
-            changed += update.Value.Changed ? 1 : 0;
-        }
-
-        return changed;
-    }
+    public static Refusal NoTask(string taskId) => Decision.Refuse(RefusalCode.NotFound, $"task {taskId} does not exist");
 
     /// <summary>Applies releases of upstreams that sealed while this task's rows were being written.</summary>
     private async Task CatchUpAsync(string taskId)
     {
-        await TakeOverAsync(taskId, CancellationToken.None);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             if (await tasks.GetRowAsync(taskId, CancellationToken.None) is not { Task.PendingUpstreamIds.IsEmpty: false } row)
@@ -444,73 +402,46 @@ public sealed class GovernedExecution(
                 }
             }
 
-            var effects = Effects([.. entries], [.. notifications]);
-            var mark = await MarkAsync(taskId, effects);
             StoredTaskRow saved;
             try
             {
-                saved = await tasks.SaveRowAsync(row, task, effects, CancellationToken.None);
+                saved = await tasks.SaveRowAsync(row, task, new TaskEffects([.. entries], [.. notifications]), CancellationToken.None);
             }
             catch (TaskConflictException)
             {
                 continue;
             }
 
-            await outbox.DispatchAsync(taskId, saved.Outbox, mark, CancellationToken.None);
+            await outbox.DispatchAsync(saved.Outbox, CancellationToken.None);
             return;
         }
     }
 
     /// <summary>
-    /// The guarded write with the decision's effects as outbox rows (dispatched after the commit), and the open-gate
-    /// index kept early: lowered before the write when a seat's expiry moves, synced to the exact time after it.
+    /// The guarded write with the decision's effects as outbox rows, its follow-up scheduled first (so a stop right
+    /// after the commit still has one), then everything the partition holds undispatched, in order.
     /// </summary>
-    private async Task<StoredTask> SaveAsync(StoredTask stored, TaskRecord next, ImmutableArray<LedgerEntry> entries, ImmutableArray<Notification> notifications)
+    private async Task<StoredTask> SaveAsync(StoredTask stored, TaskRecord next, ImmutableArray<LedgerEntry> entries, ImmutableArray<Notification> notifications, DurableTaskClient? durable)
     {
-        var before = OpenGateIndex.NextExpiryOf(stored.Record);
-        var after = OpenGateIndex.NextExpiryOf(next);
-        if (after is { } at && after != before)
-        {
-            await openGates.MarkAsync(next.Id, at, CancellationToken.None);
-        }
-
         // Not cancellable: once decided, the write and its ledger entries go together.
-        var effects = Effects(entries, notifications);
-        var mark = await MarkAsync(next.Id, effects);
-        var saved = await tasks.SaveAsync(stored, next, effects, CancellationToken.None);
-        if (after != before)
-        {
-            await openGates.SyncAsync(next.Id, saved.Version, after, CancellationToken.None);
-        }
-
-        await outbox.DispatchAsync(next.Id, saved.Outbox, mark, CancellationToken.None);
+        await FollowUpAsync(durable, next.Id, stored.Version + 1, stored.Record, next, entries, notifications);
+        var saved = await tasks.SaveAsync(stored, next, new TaskEffects(entries, notifications), CancellationToken.None);
+        await outbox.DispatchAsync([.. stored.Pending, .. saved.Outbox], CancellationToken.None);
         return saved;
     }
 
-    private TaskEffects Effects(ImmutableArray<LedgerEntry> entries, ImmutableArray<Notification> notifications) =>
-        new(entries, notifications, time.GetUtcNow());
-
-    /// <summary>Marks the task in the outbox's pending index before a commit that writes outbox rows.</summary>
-    private async Task<Azure.ETag> MarkAsync(string taskId, TaskEffects effects) =>
-        effects.IsEmpty ? default : await outbox.MarkAsync(taskId, CancellationToken.None);
-
-    /// <summary>Dispatches what a stopped writer left in the task's outbox, before this write adds its own.</summary>
-    private async Task TakeOverAsync(string taskId, CancellationToken cancellationToken)
+    private Task FollowUpAsync(
+        DurableTaskClient? durable, string taskId, long version, TaskRecord? before, TaskRecord? after,
+        ImmutableArray<LedgerEntry> entries, ImmutableArray<Notification> notifications)
     {
-        if (GovernanceKeys.IsValid(taskId))
+        if (durable is null)
         {
-            await outbox.DispatchAbandonedAsync(taskId, cancellationToken);
+            return Task.CompletedTask;
         }
-    }
 
-    /// <summary>Appends in the decision's order (the ledger queues each append as it is called), then notifies.</summary>
-    private async Task PublishAsync(ImmutableArray<LedgerEntry> entries, ImmutableArray<Notification> notifications)
-    {
-        await Task.WhenAll(entries.Select(e => ledger.AppendAsync(e, CancellationToken.None)).ToList());
-        foreach (var notification in notifications)
-        {
-            await notifier.NotifyAsync(notification, CancellationToken.None);
-        }
+        var followUp = TaskFollowUpInput.Of(taskId, version, before, after, options);
+        var hasEffects = !entries.IsDefaultOrEmpty || !notifications.IsDefaultOrEmpty;
+        return hasEffects || followUp.HasHolds ? GateHolds.ScheduleFollowUpAsync(durable, followUp, CancellationToken.None) : Task.CompletedTask;
     }
 
     private static Refusal? InvalidId(string what, string id) =>

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Panaptico.Core.Canonical;
+using Panaptico.Core.Governance;
 
 namespace Panaptico.Functions.Http;
 
@@ -7,6 +9,13 @@ namespace Panaptico.Functions.Http;
 /// of <c>type</c>), a title, the detail in words, and any data as extension members. The codes are the README's
 /// refusal vocabulary; callers branch on <c>code</c>, people read <c>detail</c>.
 /// </summary>
+/// <remarks>
+/// One vocabulary for every domain: <c>invalid</c> 400, <c>unauthenticated</c> 401, <c>forbidden</c> and
+/// <c>segregation-of-duties</c> 403, <c>not-found</c> 404, <c>conflict</c> (and its kinds <c>gate-open</c>,
+/// <c>cycle</c>, <c>stale-context</c>) 409, <c>expired</c> 410 (an approval seat or window past its time, for tasks
+/// and changes alike), <c>too-large</c> 413, <c>unsupported-media-type</c> 415, <c>inconsistent</c> and
+/// <c>unavailable</c> 500.
+/// </remarks>
 public static class Problems
 {
     public static IResult Problem(int status, string code, string title, string detail, JsonObject? data = null)
@@ -23,7 +32,9 @@ public static class Problems
         Problem(StatusCodes.Status401Unauthorized, "unauthenticated", "Not authenticated", "send a valid bearer token");
 
     public static IResult Forbidden(string policy) =>
-        Problem(StatusCodes.Status403Forbidden, "forbidden", "Not allowed", $"this needs the {policy} role");
+        Problem(StatusCodes.Status403Forbidden, "forbidden", "Not allowed", policy == Auth.Access.AnyRole
+            ? "this needs a Panaptico role (operator, approver, auditor or admin)"
+            : $"this needs the {policy} role");
 
     public static IResult Invalid(string detail, JsonObject? data = null) =>
         Problem(StatusCodes.Status400BadRequest, "invalid", "Invalid request", detail, data);
@@ -31,5 +42,64 @@ public static class Problems
     public static IResult NotFound(string detail) =>
         Problem(StatusCodes.Status404NotFound, "not-found", "Not found", detail);
 
+    public static IResult Conflict(string detail, JsonObject? data = null) =>
+        Problem(StatusCodes.Status409Conflict, "conflict", "Conflict", detail, data);
+
+    public static IResult TooLarge(string title, string detail, JsonObject? data = null) =>
+        Problem(StatusCodes.Status413PayloadTooLarge, "too-large", title, detail, data);
+
+    public static IResult UnsupportedMediaType(string detail) =>
+        Problem(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported media type", detail);
+
+    /// <summary>Our stores disagree with each other: the caller is told, never handed something half right.</summary>
+    public static IResult Inconsistent(string title, string detail) =>
+        Problem(StatusCodes.Status500InternalServerError, "inconsistent", title, detail);
+
+    /// <summary>Something the app needs (a configuration file, a dependency) cannot be used right now.</summary>
+    public static IResult Unavailable(string title, string detail) =>
+        Problem(StatusCodes.Status500InternalServerError, "unavailable", title, detail);
+
     public static string Type(string code) => $"https://panaptico.dev/problems/{code}";
+
+    // ---- Governance: a refusal of a governed task, plan or approval, with its words and data ----------------------
+
+    /// <summary>
+    /// A governance refusal: its status and code, the message as detail and its data as extension members (the
+    /// completion lock's unlock conditions, the cycle, the current context-pack hash).
+    /// </summary>
+    public static IResult Problem(Refusal refusal)
+    {
+        var (status, code, title) = Of(refusal.Code);
+        return Problem(status, code, title, refusal.Message, refusal.Data);
+    }
+
+    public static (int Status, string Code, string Title) Of(RefusalCode code) => code switch
+    {
+        RefusalCode.Invalid => (StatusCodes.Status400BadRequest, "invalid", "Invalid request"),
+        RefusalCode.Forbidden => (StatusCodes.Status403Forbidden, "forbidden", "Not allowed"),
+        RefusalCode.SegregationOfDuties => (StatusCodes.Status403Forbidden, "segregation-of-duties", "Segregation of duties"),
+        RefusalCode.NotFound => (StatusCodes.Status404NotFound, "not-found", "Not found"),
+        RefusalCode.GateOpen => (StatusCodes.Status409Conflict, "gate-open", "Completion locked"),
+        RefusalCode.Cycle => (StatusCodes.Status409Conflict, "cycle", "Dependency cycle"),
+        RefusalCode.StaleContext => (StatusCodes.Status409Conflict, "stale-context", "Context pack changed"),
+        // Gone, as a change's expired approval: the seat's time is over (a revised context pack reopens it).
+        RefusalCode.Expired => (StatusCodes.Status410Gone, "expired", "Approval seat expired"),
+        _ => (StatusCodes.Status409Conflict, "conflict", "Conflict"),
+    };
+
+    // ---- Remediation: the change chain's refusal (ChainRefusal) maps here, onto the same codes ----------------------
+    // (added with the remediation functions: SeparationOfDuties → segregation-of-duties 403, Gone → expired 410, …)
+
+    // ---- Request reading helpers shared by the functions ------------------------------------------------------------
+
+    /// <summary>A sha256 from a route: lowercase hex, accepting uppercase since hashes get copied from everywhere.</summary>
+    public static bool TryReadSha256(string value, out string sha256)
+    {
+        sha256 = value.ToLowerInvariant();
+        return ContentHash.IsSha256Hex(sha256);
+    }
+
+    /// <summary>A non-negative decimal integer from a route or query.</summary>
+    public static bool TryReadCount(string? value, out long count) =>
+        long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out count);
 }

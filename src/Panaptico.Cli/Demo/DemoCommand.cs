@@ -93,8 +93,6 @@ public static class DemoCommand
                 issuer.Issue("demo-operator", "demo.operator", [Role.Operator]));
             var me = await http.GetStringAsync(new Uri("/api/me", UriKind.Relative), cancellationToken);
             Say($"GET /api/me as an operator -> {me}");
-            var functions = JsonNode.Parse(await http.GetStringAsync(new Uri("/api/functions", UriKind.Relative), cancellationToken))!.AsArray();
-            Say($"GET /api/functions -> {string.Join(", ", functions.Select(f => $"{f!["name"]} ({f["trigger"]})"))}");
 
             var fired = await heartbeat.Fired.WaitAsync(Patience, cancellationToken);
             Say($"timer function Heartbeat fired for occurrence {fired:O}");

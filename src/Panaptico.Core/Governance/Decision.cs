@@ -31,7 +31,7 @@ public enum RefusalCode
     /// <summary>A dependency would close a cycle; the message names it (409).</summary>
     Cycle,
 
-    /// <summary>An approval seat expired before the signature arrived (409).</summary>
+    /// <summary>An approval seat expired before the signature arrived (410 Gone, as for a change's expired approval).</summary>
     Expired,
 
     /// <summary>The approver saw another context pack than the current one (409).</summary>

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Panaptico.Core.Governance;
 using Panaptico.Core.Governance.Dependencies;
 using Panaptico.Core.Governance.Tasks;
 
@@ -10,73 +9,70 @@ namespace Panaptico.Storage.Governance;
 /// <param name="Released">Tasks moved Blocked → Ready.</param>
 public sealed record ReleaseSummary(int Touched, int Written, ImmutableArray<string> Released);
 
+/// <param name="Written">The downstream row was written (it still waited on the sealed task).</param>
+/// <param name="Released">It moved Blocked → Ready.</param>
+public sealed record TaskRelease(string TaskId, bool Written, bool Released);
+
 /// <summary>
-/// What a seal does to the tasks waiting on it: one query of the sealed task's adjacency partition, one read of each
-/// direct downstream task row, <see cref="DependencyGate.OnUpstreamSealed"/>, and a write of each row that changed,
-/// guarded by its own ETag (a lost race re-reads that row and decides again). Idempotent: a task that no longer waits
-/// on the sealed task is left alone, so replaying a release changes nothing. With a <see cref="TaskOutbox"/>, each
-/// downstream task's ledger entries and notifications are outbox rows of its own write, dispatched after it commits.
+/// What a seal does to one task waiting on it: one read of the downstream task row,
+/// <see cref="DependencyGate.OnUpstreamSealed"/>, and a write of the row if it changed, guarded by its ETag (a lost
+/// race re-reads the row and decides again), with the decision's ledger entries and notifications in the outbox of the
+/// same transaction, dispatched after. Idempotent: a task that no longer waits on the sealed task is left alone, and
+/// what an earlier run left in its outbox is dispatched first, so a retried release lands each effect once.
 /// </summary>
-public sealed class DownstreamRelease(TaskRepository tasks, DependencyIndex edges, TaskOutbox? outbox, TimeProvider time)
+public sealed class DownstreamRelease(TaskRepository tasks, DependencyIndex edges, TaskOutbox outbox, TimeProvider time)
 {
     public const int MaxAttempts = 5;
 
-    /// <summary>Without an outbox: the caller's <c>publish</c> carries each decision's effects (benchmarks).</summary>
-    public DownstreamRelease(TaskRepository tasks, DependencyIndex edges, TimeProvider time)
-        : this(tasks, edges, null, time)
-    {
-    }
+    /// <summary>The direct downstream task ids of <paramref name="upstreamId"/>: one partition query.</summary>
+    public Task<IReadOnlyList<string>> DownstreamOfAsync(string upstreamId, CancellationToken cancellationToken) =>
+        edges.DownstreamOfAsync(upstreamId, cancellationToken);
 
-    /// <param name="publish">Called after each row is written (and, with an outbox, its effects dispatched), with the decision.</param>
-    public async Task<ReleaseSummary> RunAsync(GovernedTask sealedTask, Func<Decision<DependencyRelease>, Task> publish, CancellationToken cancellationToken)
+    /// <summary>Releases <paramref name="downstreamId"/> from <paramref name="sealedTask"/> if it still waits on it.</summary>
+    /// <exception cref="TaskConflictException">The row kept changing for <see cref="MaxAttempts"/> attempts; nothing was written.</exception>
+    public async Task<TaskRelease> ReleaseAsync(GovernedTask sealedTask, string downstreamId, CancellationToken cancellationToken)
     {
-        var released = ImmutableArray.CreateBuilder<string>();
-        var written = 0;
-        var downstream = await edges.DownstreamOfAsync(sealedTask.Id, cancellationToken);
-        foreach (var id in downstream.Order(StringComparer.Ordinal))
+        await outbox.DispatchPendingAsync(downstreamId, cancellationToken);
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
-            if (outbox is not null)
+            if (await tasks.GetRowAsync(downstreamId, cancellationToken) is not { } row)
             {
-                await outbox.DispatchAbandonedAsync(id, cancellationToken);
+                return new TaskRelease(downstreamId, false, false); // an edge written ahead of a task whose creation failed
             }
 
-            for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+            var decision = DependencyGate.OnUpstreamSealed(sealedTask, [row.Task], time.GetUtcNow());
+            if (!decision.IsAccepted || decision.Value.Updated.IsEmpty)
             {
-                if (await tasks.GetRowAsync(id, cancellationToken) is not { } row)
-                {
-                    break; // an edge written ahead of a task whose creation failed
-                }
-
-                var decision = DependencyGate.OnUpstreamSealed(sealedTask, [row.Task], time.GetUtcNow());
-                if (!decision.IsAccepted || decision.Value.Updated.IsEmpty)
-                {
-                    break;
-                }
-
-                var effects = outbox is null ? null : new TaskEffects(decision.Ledger, decision.Notifications, time.GetUtcNow());
-                var mark = effects is { IsEmpty: false } ? await outbox!.MarkAsync(id, cancellationToken) : default;
-                StoredTaskRow saved;
-                try
-                {
-                    saved = await tasks.SaveRowAsync(row, decision.Value.Updated[0], effects, cancellationToken);
-                }
-                catch (TaskConflictException)
-                {
-                    continue;
-                }
-
-                if (outbox is not null)
-                {
-                    await outbox.DispatchAsync(id, saved.Outbox, mark, cancellationToken);
-                }
-
-                written++;
-                released.AddRange(decision.Value.Released);
-                await publish(decision);
-                break;
+                return new TaskRelease(downstreamId, false, false);
             }
+
+            StoredTaskRow saved;
+            try
+            {
+                saved = await tasks.SaveRowAsync(row, decision.Value.Updated[0], new TaskEffects(decision.Ledger, decision.Notifications), cancellationToken);
+            }
+            catch (TaskConflictException)
+            {
+                continue;
+            }
+
+            await outbox.DispatchAsync(saved.Outbox, cancellationToken);
+            return new TaskRelease(downstreamId, true, decision.Value.Released.Contains(downstreamId));
         }
 
-        return new ReleaseSummary(downstream.Count, written, released.ToImmutable());
+        throw new TaskConflictException(downstreamId);
+    }
+
+    /// <summary>Every direct downstream task of <paramref name="sealedTask"/>, one after another (benchmarks, tests).</summary>
+    public async Task<ReleaseSummary> RunAsync(GovernedTask sealedTask, CancellationToken cancellationToken)
+    {
+        var downstream = await DownstreamOfAsync(sealedTask.Id, cancellationToken);
+        var results = new List<TaskRelease>();
+        foreach (var id in downstream.Order(StringComparer.Ordinal))
+        {
+            results.Add(await ReleaseAsync(sealedTask, id, cancellationToken));
+        }
+
+        return new ReleaseSummary(downstream.Count, results.Count(r => r.Written), [.. results.Where(r => r.Released).Select(r => r.TaskId)]);
     }
 }

@@ -3,7 +3,7 @@ using Panaptico.Storage.Account;
 
 namespace Panaptico.Storage.Governance;
 
-/// <summary>The governance tables: one partition per task, plans with their members, the dependency adjacency, open gates.</summary>
+/// <summary>The governance tables: one partition per task (with its outbox), plans with their members, the dependency adjacency.</summary>
 public sealed class GovernanceTables(TableServiceClient service, StorageNames names)
 {
     public GovernanceTables(StorageAccount storage, StorageNames names)
@@ -18,16 +18,9 @@ public sealed class GovernanceTables(TableServiceClient service, StorageNames na
     /// <summary>Partition = upstream task id, row = downstream task id.</summary>
     public TableClient Edges { get; } = service.GetTableClient(names.Table("govedges"));
 
-    public TableClient OpenGates { get; } = service.GetTableClient(names.Table("govopengates"));
-
-    /// <summary>Partition <c>pending</c>, row = a task id whose partition may hold outbox rows not yet dispatched.</summary>
-    public TableClient PendingOutbox { get; } = service.GetTableClient(names.Table("govoutbox"));
-
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken) =>
         await Task.WhenAll(
             Tasks.CreateIfNotExistsAsync(cancellationToken),
             Plans.CreateIfNotExistsAsync(cancellationToken),
-            Edges.CreateIfNotExistsAsync(cancellationToken),
-            OpenGates.CreateIfNotExistsAsync(cancellationToken),
-            PendingOutbox.CreateIfNotExistsAsync(cancellationToken));
+            Edges.CreateIfNotExistsAsync(cancellationToken));
 }

@@ -11,6 +11,9 @@ public sealed record StoredTask(TaskRecord Record, ETag ETag, long Version)
 
     /// <summary>The outbox rows the write that returned this committed (empty for a read).</summary>
     public IReadOnlyList<TaskOutboxRow> Outbox { get; init; } = [];
+
+    /// <summary>For a read: outbox rows earlier writes left undispatched (a writer stopped after its commit).</summary>
+    public IReadOnlyList<TaskOutboxRow> Pending { get; init; } = [];
 }
 
 /// <summary>Only the task row (state, pending upstreams, seal): what dependency releases read and write.</summary>
@@ -59,12 +62,14 @@ public sealed class TaskRepository(GovernanceTables tables)
         }
 
         var rows = new Dictionary<string, string>(StringComparer.Ordinal);
+        var pending = new List<TaskOutboxRow>();
         TableEntity? taskRow = null;
         await foreach (var entity in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {taskId}"), cancellationToken: cancellationToken))
         {
-            if (entity.RowKey.StartsWith(TaskOutbox.RowPrefix, StringComparison.Ordinal))
+            if (TaskOutbox.IsOutboxRow(entity.RowKey))
             {
-                continue; // the outbox is not part of the record, and a save must never delete it
+                pending.Add(TaskOutbox.Row(entity)); // not part of the record, and a save must never delete it
+                continue;
             }
 
             rows[entity.RowKey] = TaskRows.Content(entity);
@@ -76,7 +81,7 @@ public sealed class TaskRepository(GovernanceTables tables)
 
         return taskRow is null
             ? null
-            : new StoredTask(TaskRows.Read(rows), taskRow.ETag, VersionOf(taskRow)) { Rows = rows };
+            : new StoredTask(TaskRows.Read(rows), taskRow.ETag, VersionOf(taskRow)) { Rows = rows, Pending = pending };
     }
 
     /// <exception cref="TaskExistsException">A task with this id exists; nothing was written.</exception>

@@ -10,9 +10,9 @@ namespace Panaptico.Functions.Tests.Auth;
 
 public sealed class CallerAuthTests : IAsyncLifetime
 {
-    private TestFunctionApp _app = null!;
+    private FunctionClassApp _app = null!;
 
-    public async Task InitializeAsync() => _app = await TestFunctionApp.StartAsync(HostingMode.Standalone);
+    public async Task InitializeAsync() => _app = await FunctionClassApp.StartAsync();
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
@@ -40,13 +40,14 @@ public sealed class CallerAuthTests : IAsyncLifetime
     [Fact]
     public async Task The_wrong_role_is_403_and_the_right_one_or_admin_passes()
     {
-        var auditor = await _app.CreateClient(_app.Issuer.Issue("u-a", "auditor", [Role.Auditor])).GetAsync("/api/functions");
-        var operatorCall = await _app.CreateClient(_app.Issuer.Issue("u-o", "operator", [Role.Operator])).GetAsync("/api/functions");
-        var admin = await _app.CreateClient(_app.Issuer.Issue("u-x", "admin", [Role.Admin])).GetAsync("/api/functions");
+        var operatorCall = await _app.CreateClient(_app.Issuer.Issue("u-o", "operator", [Role.Operator])).GetAsync("/api/ledger/key");
+        var auditor = await _app.CreateClient(_app.Issuer.Issue("u-a", "auditor", [Role.Auditor])).GetAsync("/api/ledger/key");
+        var admin = await _app.CreateClient(_app.Issuer.Issue("u-x", "admin", [Role.Admin])).GetAsync("/api/ledger/key");
 
-        Assert.Equal(HttpStatusCode.Forbidden, auditor.StatusCode);
-        Assert.Equal("application/problem+json", auditor.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(HttpStatusCode.OK, operatorCall.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, operatorCall.StatusCode);
+        Assert.Equal("application/problem+json", operatorCall.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("forbidden", (await operatorCall.Content.ReadFromJsonAsync<JsonObject>())!["code"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, auditor.StatusCode);
         Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
     }
 
@@ -89,7 +90,7 @@ public sealed class AppServicePrincipalTests
     [Fact]
     public async Task In_app_service_mode_the_client_principal_header_identifies_the_caller()
     {
-        await using var app = await TestFunctionApp.StartAsync(HostingMode.Standalone,
+        await using var app = await FunctionClassApp.StartAsync(
             settings: new Dictionary<string, string?> { ["Auth:Mode"] = "AppService" });
         var principal = new JsonObject
         {
@@ -105,17 +106,17 @@ public sealed class AppServicePrincipalTests
         client.DefaultRequestHeaders.Add(AppServicePrincipalHandler.HeaderName,
             Convert.ToBase64String(Encoding.UTF8.GetBytes(principal.ToJsonString())));
 
-        var functions = await client.GetAsync("/api/functions");
+        var plan = await client.GetAsync("/api/plans/PLAN-NONE");
         var me = await client.GetFromJsonAsync<JsonObject>("/api/me");
 
-        Assert.Equal(HttpStatusCode.OK, functions.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, plan.StatusCode); // past the operator check, to a plan that does not exist
         Assert.Equal("D. Park", me!["name"]!.GetValue<string>());
     }
 
     [Fact]
     public async Task A_malformed_client_principal_header_is_refused()
     {
-        await using var app = await TestFunctionApp.StartAsync(HostingMode.Standalone,
+        await using var app = await FunctionClassApp.StartAsync(
             settings: new Dictionary<string, string?> { ["Auth:Mode"] = "AppService" });
         var client = app.CreateClient();
         client.DefaultRequestHeaders.Add(AppServicePrincipalHandler.HeaderName, "%%%not-base64");

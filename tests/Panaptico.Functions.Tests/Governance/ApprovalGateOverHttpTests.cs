@@ -1,8 +1,9 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.DurableTask.Client;
 using Panaptico.Core.Identity;
-using Panaptico.Storage.Governance;
+using Panaptico.Functions.Governance;
 using static Panaptico.Functions.Tests.Governance.Bodies;
 using static Panaptico.Functions.Tests.Governance.GovernanceHost;
 
@@ -122,21 +123,27 @@ public sealed class ApprovalGateOverHttpTests(GovernanceFixture fixture) : IClas
     }
 
     [Fact]
-    public async Task An_approval_after_expiry_is_refused_and_the_expiry_timer_reroutes_the_seat_to_its_fallback()
+    public async Task An_approval_after_expiry_is_gone_and_the_seats_durable_timer_reroutes_it_to_its_fallback()
     {
         var id = await RoutedTaskAsync("TASK-EXP");
-        var index = _host.App.Services.GetRequiredService<OpenGateIndex>();
-        Assert.Contains(id, (await index.AllAsync(CancellationToken.None)).Keys);
         var before = await TaskAsync(id);
         var hash = PackHash(before);
+        var expiresAt = DateTimeOffset.Parse((string)Seat(before, "domain-cost-owner")["seat"]!["expiresAt"]!, CultureInfo.InvariantCulture);
+
+        // Routing scheduled its follow-up, which holds each open seat until its expiry.
+        var followUp = await RoutingFollowUpAsync(id);
+        Assert.Equal(["domain-cost-owner", "kms-policy-controls"], followUp.Seats.Select(s => s.SeatId).Order(StringComparer.Ordinal));
+        Assert.Equal(expiresAt, followUp.Seats.Single(s => s.SeatId == "domain-cost-owner").ExpiresAt);
 
         _host.Time.Advance(TimeSpan.FromDays(3) + TimeSpan.FromMinutes(1));
-        var late = (await _host.PostAsync(DPark, $"/api/tasks/{id}/approvals/domain-cost-owner", Sign("approve", "sorry, late", hash))).IsProblem(HttpStatusCode.Conflict);
+        var late = (await _host.PostAsync(DPark, $"/api/tasks/{id}/approvals/domain-cost-owner", Sign("approve", "sorry, late", hash))).IsProblem(HttpStatusCode.Gone);
         Assert.Equal("expired", (string?)late.Body["code"]);
         await AssertUnchangedAsync(id, before);
 
-        await _host.RunApprovalExpiryAsync();
+        var holds = await _host.ExpireSeatsAsync(id);
 
+        // Each hold follows its re-routed seat to the new expiry.
+        Assert.All(holds, h => Assert.Equal(_host.Time.GetUtcNow() + TimeSpan.FromDays(3), h.ReroutedUntil));
         var rerouted = await TaskAsync(id);
         var seat = Seat(rerouted, "domain-cost-owner")["seat"]!;
         Assert.Equal(("R. Lee", "D. Park"), ((string?)seat["approver"]!["name"], (string?)seat["reroutedFrom"]!["name"]));
@@ -151,12 +158,30 @@ public sealed class ApprovalGateOverHttpTests(GovernanceFixture fixture) : IClas
             .IsProblem(HttpStatusCode.Forbidden);
         Assert.Equal("seat kms-policy-controls is routed to Security on-call; M. Alvarez is not its approver", moved.Detail);
 
-        // The fallbacks sign in time; once both seats are signed the task leaves the open-gate index.
+        // A timer that fires twice changes nothing more.
+        var version = (long)rerouted["version"]!;
+        Assert.Empty(await _host.ExpireSeatsAsync(id));
+        Assert.Equal(version, (long)(await TaskAsync(id))["version"]!);
+
+        // The fallbacks sign in time.
         (await _host.PostAsync(RLee, $"/api/tasks/{id}/approvals/domain-cost-owner", Sign("approve", "cost contained", hash))).Is(HttpStatusCode.OK);
         (await _host.PostAsync(new Person("skim", "S. Kim", Role.Approver), $"/api/tasks/{id}/approvals/kms-policy-controls", Sign("approve", "on-call reviewed", hash)))
             .Is(HttpStatusCode.OK);
         Assert.Equal("2 / 2 signed", (string?)(await TaskAsync(id))["approvals"]!["progress"]);
-        Assert.DoesNotContain(id, (await index.AllAsync(CancellationToken.None)).Keys);
+    }
+
+    /// <summary>The input of the follow-up the routing write scheduled (the one that holds seats).</summary>
+    private async Task<TaskFollowUpInput> RoutingFollowUpAsync(string id)
+    {
+        await foreach (var instance in _host.App.Durable.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = $"task-{id}-v", FetchInputsAndOutputs = true }))
+        {
+            if (instance.ReadInputAs<TaskFollowUpInput>() is { Seats.IsDefaultOrEmpty: false } input)
+            {
+                return input;
+            }
+        }
+
+        throw new InvalidOperationException($"no follow-up of {id} holds a seat");
     }
 
     private async Task<string> ActiveTaskAsync(string id, Person? by = null)

@@ -4,16 +4,21 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs.Models;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Panaptico.Core.Governance.Approvals;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Ledger;
 using Panaptico.Core.Notifications;
 using Panaptico.Functions.Auth;
+using Panaptico.Functions.Governance;
 using Panaptico.Storage.Account;
 using Panaptico.Storage.Evidence;
+using Panaptico.Storage.Governance;
 using Panaptico.Storage.Ledger;
 using Panaptico.Storage.Notifications;
+using Panaptico.Testing;
 
 namespace Panaptico.Functions.Tests.Governance;
 
@@ -41,8 +46,9 @@ internal sealed record Reply(HttpStatusCode Status, string? MediaType, JsonObjec
 
 /// <summary>
 /// The function app with governance on the run's Azurite: the sample routing rules, a fake clock registered as the
-/// app's <see cref="TimeProvider"/>, and development tokens for the people of run TASK-0412. Hosted as a custom
-/// handler, so no timer fires by itself: tests invoke <c>ApprovalExpiry</c> through the host's contract.
+/// app's <see cref="TimeProvider"/>, and development tokens for the people of run TASK-0412. Durable timers keep real
+/// time (days away for the sample rules' seats), so tests fire a seat's expiry the way its durable timer does:
+/// <see cref="ExpireSeatsAsync"/> runs the gate hold's activity for the seats due by the fake clock.
 /// </summary>
 internal sealed class GovernanceHost : IAsyncDisposable
 {
@@ -55,7 +61,7 @@ internal sealed class GovernanceHost : IAsyncDisposable
 
     private readonly DevelopmentIssuer _issuer;
 
-    private GovernanceHost(TestFunctionApp app, FakeTimeProvider time)
+    private GovernanceHost(FunctionClassApp app, FakeTimeProvider time)
     {
         App = app;
         Time = time;
@@ -63,7 +69,7 @@ internal sealed class GovernanceHost : IAsyncDisposable
         _issuer = new DevelopmentIssuer(app.Issuer.SigningKey.ECDsa, new FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(-5)));
     }
 
-    public TestFunctionApp App { get; }
+    public FunctionClassApp App { get; }
 
     public FakeTimeProvider Time { get; }
 
@@ -81,9 +87,11 @@ internal sealed class GovernanceHost : IAsyncDisposable
             all[key] = value;
         }
 
-        var app = await TestFunctionApp.StartAsync(HostingMode.CustomHandler, settings: all, services: s =>
+        var app = await FunctionClassApp.StartAsync(settings: all, services: s =>
         {
             s.AddSingleton<TimeProvider>(time);
+            // The ledger's de-duplication by entry id, until the ledger itself has it.
+            s.AddSingleton<ILedgerAppender>(sp => new DeduplicatingLedger(sp.GetRequiredService<TableLedger>()));
             services?.Invoke(s);
         });
         return new GovernanceHost(app, time);
@@ -126,15 +134,35 @@ internal sealed class GovernanceHost : IAsyncDisposable
         return await ReplyOf(await Client(person).PostAsync($"/api/tasks/{taskId}/evidence/{requirement}", content));
     }
 
-    /// <summary>What the Functions host does when the <c>ApprovalExpiry</c> timer fires.</summary>
-    public async Task RunApprovalExpiryAsync()
+    /// <summary>
+    /// What each due seat's durable timer does when it fires: the <c>GateHold</c> orchestration's activity, for every
+    /// open seat whose expiry the fake clock has passed. Returns what each hold would do next.
+    /// </summary>
+    public async Task<IReadOnlyList<GateHoldOutcome>> ExpireSeatsAsync(string taskId)
     {
-        var response = await App.CreateClient().PostAsJsonAsync("/ApprovalExpiry", new JsonObject
+        var stored = await App.Services.GetRequiredService<TaskRepository>().GetAsync(taskId, CancellationToken.None)
+            ?? throw new InvalidOperationException($"no task {taskId}");
+        var activities = ActivatorUtilities.CreateInstance<GateHoldActivities>(App.Services);
+        var outcomes = new List<GateHoldOutcome>();
+        foreach (var seat in stored.Record.Approvals?.Seats.Where(s => s is { State: SeatState.Open, ExpiresAt: { } at } && at <= Time.GetUtcNow()) ?? [])
         {
-            ["Data"] = new JsonObject { ["timer"] = new JsonObject { ["IsPastDue"] = false } },
-            ["Metadata"] = new JsonObject(),
-        });
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            outcomes.Add(await activities.ExpireApprovalSeats(new GateHoldInput(taskId, seat.Id, seat.ExpiresAt!.Value)));
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>Waits for the follow-ups the task's writes scheduled (and the holds and releases they ran) to finish.</summary>
+    public async Task<IReadOnlyList<OrchestrationMetadata>> FollowUpsAsync(string taskId, TimeSpan? timeout = null)
+    {
+        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        var done = new List<OrchestrationMetadata>();
+        await foreach (var instance in App.Durable.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = $"task-{taskId}-v" }))
+        {
+            done.Add(await App.Durable.WaitForInstanceCompletionAsync(instance.InstanceId, getInputsAndOutputs: true, cancel.Token));
+        }
+
+        return done;
     }
 
     public async Task<IReadOnlyList<Notification>> OutboxAsync() =>

@@ -1,8 +1,6 @@
 using System.Net;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Panaptico.Functions.Hosting;
-using Panaptico.Functions.Standalone;
+using Panaptico.Functions.Governance;
 using static Panaptico.Functions.Tests.Governance.Bodies;
 using static Panaptico.Functions.Tests.Governance.GovernanceHost;
 
@@ -10,17 +8,22 @@ namespace Panaptico.Functions.Tests.Governance;
 
 public sealed class GovernanceSetupTests
 {
-    private static readonly DateTime At = new(2026, 11, 23, 10, 0, 30, DateTimeKind.Utc);
-
     [Fact]
-    public async Task The_approval_expiry_timer_runs_every_minute_unless_its_setting_says_otherwise()
+    public async Task The_follow_up_and_release_waits_default_and_read_iso_8601_durations()
     {
-        await using var byDefault = await TestFunctionApp.StartAsync(HostingMode.Standalone);
-        await using var configured = await TestFunctionApp.StartAsync(HostingMode.Standalone,
-            settings: new Dictionary<string, string?> { ["ApprovalExpirySchedule"] = "0 */5 * * * *" });
+        await using var byDefault = await FunctionClassApp.StartAsync(settings: new Dictionary<string, string?> { ["Governance:FollowUpDelay"] = null });
+        await using var configured = await FunctionClassApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Governance:FollowUpDelay"] = "PT5S",
+            ["Governance:FollowUpLooks"] = "2",
+            ["Governance:ReleaseWait"] = "00:00:03",
+        });
 
-        Assert.Equal(At.AddSeconds(30), NextRun(byDefault));
-        Assert.Equal(new DateTime(2026, 11, 23, 10, 5, 0, DateTimeKind.Utc), NextRun(configured));
+        var defaults = byDefault.Services.GetRequiredService<GovernanceOptions>();
+        var options = configured.Services.GetRequiredService<GovernanceOptions>();
+
+        Assert.Equal((TimeSpan.FromMinutes(1), 5, TimeSpan.FromSeconds(30)), (defaults.FollowUpDelay, defaults.FollowUpLooks, defaults.ReleaseWait));
+        Assert.Equal((TimeSpan.FromSeconds(5), 2, TimeSpan.FromSeconds(3)), (options.FollowUpDelay, options.FollowUpLooks, options.ReleaseWait));
     }
 
     [Fact]
@@ -34,11 +37,5 @@ public sealed class GovernanceSetupTests
 
         Assert.Contains("/nonexistent/approval-routes.yaml", refused.Detail, StringComparison.Ordinal);
         Assert.Null((await host.GetAsync(Operator, "/api/tasks/NORULES-1")).Body["approvals"]);
-    }
-
-    private static DateTime? NextRun(TestFunctionApp app)
-    {
-        var function = app.Services.GetRequiredService<FunctionCatalog>().Find("ApprovalExpiry")!;
-        return TimerTriggerRunner.ParseSchedule(function, app.Services.GetRequiredService<IConfiguration>()).GetNextOccurrence(At);
     }
 }

@@ -1,7 +1,7 @@
 using Azure.Data.Tables;
-using Panaptico.Core.Governance;
-using Panaptico.Core.Governance.Dependencies;
 using Panaptico.Core.Governance.Tasks;
+using Panaptico.Core.Ledger;
+using Panaptico.Core.Notifications;
 using Panaptico.Storage.Governance;
 using static Panaptico.Storage.Tests.Governance.GovernanceSample;
 
@@ -15,7 +15,9 @@ public sealed class DownstreamReleaseTests
         var tables = await TablesAsync();
         var tasks = new TaskRepository(tables);
         var edges = new DependencyIndex(tables);
-        var release = new DownstreamRelease(tasks, edges, TimeProvider.System);
+        var notifier = new RecordingNotifier();
+        var ledger = new RecordingLedger();
+        var release = new DownstreamRelease(tasks, edges, new TaskOutbox(tables, ledger, notifier), TimeProvider.System);
         var upstream = Active("UP");
         var other = Active("OTHER");
         await tasks.CreateAsync(upstream, CancellationToken.None);
@@ -30,9 +32,8 @@ public sealed class DownstreamReleaseTests
 
         var untouched = await ETagAsync(tables, "D3");
         var sealedUpstream = upstream.Task with { State = TaskState.Sealed, Seal = new TaskSeal(new string('a', 64), Operator.Id, Now) };
-        var published = new List<Decision<DependencyRelease>>();
 
-        var summary = await release.RunAsync(sealedUpstream, d => { published.Add(d); return Task.CompletedTask; }, CancellationToken.None);
+        var summary = await release.RunAsync(sealedUpstream, CancellationToken.None);
 
         Assert.Equal((2, 2), (summary.Touched, summary.Written));
         Assert.Equal<string>(["D1"], summary.Released);
@@ -40,16 +41,42 @@ public sealed class DownstreamReleaseTests
         var d2 = (await tasks.GetRowAsync("D2", CancellationToken.None))!.Task;
         Assert.Equal((TaskState.Blocked, "OTHER"), (d2.State, Assert.Single(d2.PendingUpstreamIds)));
         Assert.Equal(untouched, await ETagAsync(tables, "D3"));
-        Assert.Equal(["task.released"], published.SelectMany(d => d.Ledger).Select(e => e.Kind));
-        Assert.Equal(["owner-D1"], published.SelectMany(d => d.Notifications).Select(n => n.Recipient));
+        Assert.Equal(["task.released"], ledger.Entries.Select(e => e.Kind));
+        Assert.Equal(["owner-D1"], notifier.Sent.Select(n => n.Recipient));
 
-        var replay = await release.RunAsync(sealedUpstream, d => { published.Add(d); return Task.CompletedTask; }, CancellationToken.None);
+        var replay = await release.RunAsync(sealedUpstream, CancellationToken.None);
 
         Assert.Equal((2, 0), (replay.Touched, replay.Written));
         Assert.Empty(replay.Released);
-        Assert.Equal(2, published.Count);
+        Assert.Single(ledger.Entries);
     }
 
     private static async Task<string> ETagAsync(GovernanceTables tables, string taskId) =>
         (await tables.Tasks.GetEntityAsync<TableEntity>(taskId, "task")).Value.ETag.ToString();
+
+    private sealed class RecordingLedger : ILedgerAppender
+    {
+        public List<LedgerEntry> Entries { get; } = [];
+
+        public Task<LedgerRecord> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken)
+        {
+            lock (Entries)
+            {
+                Entries.Add(entry);
+            }
+
+            return Task.FromResult<LedgerRecord>(null!);
+        }
+    }
+
+    private sealed class RecordingNotifier : INotifier
+    {
+        public List<Notification> Sent { get; } = [];
+
+        public Task NotifyAsync(Notification notification, CancellationToken cancellationToken)
+        {
+            Sent.Add(notification);
+            return Task.CompletedTask;
+        }
+    }
 }

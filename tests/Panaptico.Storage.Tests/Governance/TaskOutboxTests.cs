@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Time.Testing;
 using Panaptico.Core.Governance.Tasks;
 using Panaptico.Core.Ledger;
 using Panaptico.Core.Notifications;
@@ -14,8 +13,6 @@ namespace Panaptico.Storage.Tests.Governance;
 
 public sealed class TaskOutboxTests : IAsyncLifetime, IAsyncDisposable
 {
-    // The ledger keeps real time (it polls); the outbox's leases run on the fake clock, started at the real now.
-    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private readonly CrashingLedger _crashing = new();
     private GovernanceTables _tables = null!;
     private TableLedger _ledger = null!;
@@ -33,10 +30,10 @@ public sealed class TaskOutboxTests : IAsyncLifetime, IAsyncDisposable
         await _ledger.EnsureCreatedAsync(CancellationToken.None);
         var notifications = account.Tables.GetTableClient(names.Table("notify"));
         await notifications.CreateIfNotExistsAsync();
-        _notifier = new OutboxNotifier(notifications, _time);
-        _crashing.Inner = _ledger;
+        _notifier = new OutboxNotifier(notifications, TimeProvider.System);
+        _crashing.Inner = new DeduplicatingLedger(_ledger);
         _tasks = new TaskRepository(_tables);
-        _outbox = new TaskOutbox(_tables, _crashing, _ledger, _notifier, _time);
+        _outbox = new TaskOutbox(_tables, _crashing, _notifier);
     }
 
     // xunit disposes the class through IAsyncDisposable after the test.
@@ -45,70 +42,87 @@ public sealed class TaskOutboxTests : IAsyncLifetime, IAsyncDisposable
     public ValueTask DisposeAsync() => _ledger.DisposeAsync();
 
     [Fact]
-    public async Task A_normal_write_dispatches_its_effects_once_and_leaves_no_outbox_rows_or_pending_mark()
+    public async Task A_write_commits_its_effects_with_ids_from_the_version_and_dispatching_leaves_no_rows()
     {
         await _tasks.CreateAsync(Active("N1"), CancellationToken.None);
 
-        await WriteAsync("N1", Effects("N1", "first"));
+        var saved = await WriteAsync("N1", Effects("N1", "first"));
+
+        Assert.Equal(["N1/v2/0", "N1/v2/1"], saved.Outbox.Where(r => r.Kind == TaskOutbox.LedgerKind).Select(r => GovernanceJson.Deserialize<LedgerEntry>(r.Body).EntryId));
+        Assert.Equal("N1/v2/2", GovernanceJson.Deserialize<Notification>(Assert.Single(saved.Outbox, r => r.Kind == TaskOutbox.NotificationKind).Body).NotificationId);
+        await _outbox.DispatchAsync(saved.Outbox, CancellationToken.None);
 
         Assert.Equal(["first.0", "first.1"], await LedgerKindsAsync("N1"));
-        Assert.Single(await NotificationsAsync("N1"));
+        Assert.Equal("N1/v2/2", Assert.Single(await NotificationsAsync("N1")).NotificationId);
         Assert.Empty(await _outbox.PendingAsync("N1", CancellationToken.None));
-        Assert.Empty(await _outbox.MarkedAsync(CancellationToken.None));
-        Assert.DoesNotContain((await _tasks.GetAsync("N1", CancellationToken.None))!.Outbox, _ => true);
+        Assert.Empty((await _tasks.GetAsync("N1", CancellationToken.None))!.Pending);
     }
 
     [Fact]
-    public async Task A_crash_after_the_commit_is_dispatched_exactly_once_by_the_next_write_after_the_lease()
+    public async Task What_a_writer_that_stopped_after_its_commit_left_is_read_with_the_task_and_delivered_once_by_whoever_dispatches()
     {
         await _tasks.CreateAsync(Active("C1"), CancellationToken.None);
+        var saved = await WriteAsync("C1", Effects("C1", "lost"));
         _crashing.ThrowBeforeNextAppend = true;
 
-        await Assert.ThrowsAsync<CrashException>(() => WriteAsync("C1", Effects("C1", "lost")));
+        await Assert.ThrowsAsync<CrashException>(() => _outbox.DispatchAsync(saved.Outbox, CancellationToken.None));
 
         Assert.Empty(await LedgerKindsAsync("C1"));
-        Assert.Equal(3, (await _outbox.PendingAsync("C1", CancellationToken.None)).Count);
-        // Within the lease the rows still belong to the writer: the next write leaves them alone.
-        Assert.Equal(0, await _outbox.DispatchAbandonedAsync("C1", CancellationToken.None));
+        var read = (await _tasks.GetAsync("C1", CancellationToken.None))!;
+        Assert.Equal(3, read.Pending.Count);
         _crashing.Restart();
 
-        _time.Advance(TaskOutbox.Lease);
-        Assert.Equal(3, await _outbox.DispatchAbandonedAsync("C1", CancellationToken.None));
-        await WriteAsync("C1", Effects("C1", "next"));
+        // The next writer delivers the leftovers before its own, then a late follow-up finds nothing to add.
+        var next = await _tasks.SaveAsync(read, read.Record with { Task = read.Record.Task with { Title = "again" } }, Effects("C1", "next"), CancellationToken.None);
+        await _outbox.DispatchAsync([.. read.Pending, .. next.Outbox], CancellationToken.None);
+        Assert.Equal(0, await _outbox.DispatchPendingAsync("C1", CancellationToken.None));
+        await _outbox.DispatchAsync(saved.Outbox, CancellationToken.None); // a re-run of the stopped dispatcher
 
         Assert.Equal(["lost.0", "lost.1", "next.0", "next.1"], await LedgerKindsAsync("C1"));
-        Assert.Equal(["lost", "next"], (await NotificationsAsync("C1")).Select(n => n.Summary).Order(StringComparer.Ordinal));
+        Assert.Equal(["lost", "next"], (await NotificationsAsync("C1")).Select(n => n.Summary));
         Assert.Empty(await _outbox.PendingAsync("C1", CancellationToken.None));
-        Assert.Empty(await _outbox.MarkedAsync(CancellationToken.None));
     }
 
     [Fact]
-    public async Task The_sweep_takes_over_a_dispatch_that_stopped_half_way_without_appending_an_entry_twice()
+    public async Task A_dispatch_that_stopped_half_way_is_completed_without_appending_an_entry_twice()
     {
         await _tasks.CreateAsync(Active("S1"), CancellationToken.None);
+        var saved = await WriteAsync("S1", Effects("S1", "half"));
         _crashing.ThrowAfterNextAppend = true;
 
-        await Assert.ThrowsAsync<CrashException>(() => WriteAsync("S1", Effects("S1", "half")));
+        await Assert.ThrowsAsync<CrashException>(() => _outbox.DispatchAsync(saved.Outbox, CancellationToken.None));
 
-        Assert.Equal(["S1"], await _outbox.MarkedAsync(CancellationToken.None));
-        Assert.Equal(0, await _outbox.SweepAsync(CancellationToken.None));
+        Assert.Equal(["half.0"], await LedgerKindsAsync("S1"));
         _crashing.Restart();
-        _time.Advance(TaskOutbox.Lease);
 
-        Assert.Equal(3, await _outbox.SweepAsync(CancellationToken.None));
-        Assert.Equal(0, await _outbox.SweepAsync(CancellationToken.None));
+        Assert.Equal(3, await _outbox.DispatchPendingAsync("S1", CancellationToken.None));
 
         Assert.Equal(["half.0", "half.1"], await LedgerKindsAsync("S1"));
         Assert.Single(await NotificationsAsync("S1"));
         Assert.Empty(await _outbox.PendingAsync("S1", CancellationToken.None));
-        Assert.Empty(await _outbox.MarkedAsync(CancellationToken.None));
     }
 
     [Fact]
-    public async Task A_downstream_release_commits_each_tasks_effects_in_its_own_partition_and_a_crash_is_swept_once()
+    public async Task Two_dispatchers_racing_over_the_same_rows_deliver_each_effect_once()
+    {
+        await _tasks.CreateAsync(Active("R1"), CancellationToken.None);
+        var saved = await WriteAsync("R1", Effects("R1", "raced"));
+
+        await Task.WhenAll(
+            _outbox.DispatchAsync(saved.Outbox, CancellationToken.None),
+            _outbox.DispatchPendingAsync("R1", CancellationToken.None),
+            _outbox.DispatchPendingAsync("R1", CancellationToken.None));
+
+        Assert.Equal(["raced.0", "raced.1"], await LedgerKindsAsync("R1"));
+        Assert.Single(await NotificationsAsync("R1"));
+        Assert.Empty(await _outbox.PendingAsync("R1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_downstream_release_commits_each_tasks_effects_in_its_own_partition_and_a_retried_release_lands_them_once()
     {
         var edges = new DependencyIndex(_tables);
-        var release = new DownstreamRelease(_tasks, edges, _outbox, _time);
+        var release = new DownstreamRelease(_tasks, edges, _outbox, TimeProvider.System);
         var upstream = Active("RUP");
         await _tasks.CreateAsync(upstream, CancellationToken.None);
         foreach (var id in new[] { "RD1", "RD2" })
@@ -122,44 +136,41 @@ public sealed class TaskOutboxTests : IAsyncLifetime, IAsyncDisposable
         var sealedUpstream = upstream.Task with { State = TaskState.Sealed, Seal = new TaskSeal(new string('a', 64), Operator.Id, Now) };
         _crashing.ThrowBeforeNextAppend = true;
 
-        await Assert.ThrowsAsync<CrashException>(() => release.RunAsync(sealedUpstream, _ => Task.CompletedTask, CancellationToken.None));
+        // RD1's activity commits its release with its outbox rows, then its process stops.
+        await Assert.ThrowsAsync<CrashException>(() => release.ReleaseAsync(sealedUpstream, "RD1", CancellationToken.None));
 
-        // RD1 committed its release with its outbox rows, then the dispatcher stopped; RD2 was not reached.
         Assert.NotEmpty(await _outbox.PendingAsync("RD1", CancellationToken.None));
-        Assert.Equal(TaskState.Blocked, (await _tasks.GetRowAsync("RD2", CancellationToken.None))!.Task.State);
+        Assert.Equal(TaskState.Ready, (await _tasks.GetRowAsync("RD1", CancellationToken.None))!.Task.State);
         _crashing.Restart();
-        _time.Advance(TaskOutbox.Lease);
 
-        var replay = await release.RunAsync(sealedUpstream, _ => Task.CompletedTask, CancellationToken.None);
+        // The engine runs RD1's activity again, and RD2's.
+        var retried = await release.ReleaseAsync(sealedUpstream, "RD1", CancellationToken.None);
+        var second = await release.ReleaseAsync(sealedUpstream, "RD2", CancellationToken.None);
 
-        Assert.Equal<string>(["RD2"], replay.Released);
+        Assert.Equal((false, false), (retried.Written, retried.Released));
+        Assert.Equal((true, true), (second.Written, second.Released));
         foreach (var id in new[] { "RD1", "RD2" })
         {
             Assert.Equal(["task.released"], await LedgerKindsAsync(id));
             Assert.Single(await _notifier.PendingAsync(CancellationToken.None), n => n.Recipient == "owner-" + id);
             Assert.Empty(await _outbox.PendingAsync(id, CancellationToken.None));
         }
-
-        Assert.Empty(await _outbox.MarkedAsync(CancellationToken.None));
     }
 
-    /// <summary>A write as the governance API makes it: mark, commit with the outbox rows, dispatch.</summary>
-    private async Task WriteAsync(string taskId, TaskEffects effects)
+    /// <summary>A write as governance makes it: the record with its effects as outbox rows, in one transaction.</summary>
+    private async Task<StoredTask> WriteAsync(string taskId, TaskEffects effects)
     {
         var stored = (await _tasks.GetAsync(taskId, CancellationToken.None))!;
         var next = stored.Record with { Task = stored.Record.Task with { Title = stored.Record.Task.Title + "!" } };
-        var mark = await _outbox.MarkAsync(taskId, CancellationToken.None);
-        var saved = await _tasks.SaveAsync(stored, next, effects, CancellationToken.None);
-        await _outbox.DispatchAsync(taskId, saved.Outbox, mark, CancellationToken.None);
+        return await _tasks.SaveAsync(stored, next, effects, CancellationToken.None);
     }
 
-    private TaskEffects Effects(string taskId, string what) => new(
+    private static TaskEffects Effects(string taskId, string what) => new(
         [
             new LedgerEntry("governance", what + ".0", taskId, Operator.Id, new JsonObject { ["n"] = 0 }),
             new LedgerEntry("governance", what + ".1", taskId, Operator.Id, null),
         ],
-        [new Notification("task.changed", "tnguyen", taskId, what, null)],
-        _time.GetUtcNow());
+        [new Notification("task.changed", "tnguyen", taskId, what, null)]);
 
     private async Task<List<string>> LedgerKindsAsync(string subject)
     {

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Panaptico.Core.Canonical;
 using Panaptico.Core.Governance.Tasks;
 using Panaptico.Core.Identity;
+using Panaptico.Core.Notifications;
 
 namespace Panaptico.Core.Governance.EvidenceGates;
 
@@ -85,7 +86,7 @@ public static class EvidenceGate
             return Decision.Refuse(RefusalCode.Conflict, $"the '{requirementId}' window already started at {GovernanceLedger.Time(started)}; it restarts only after a breach");
         }
 
-        var updated = requirement with { WindowStartedAt = startedAt };
+        var updated = requirement with { WindowStartedAt = startedAt, WindowElapsedAt = null };
         var next = record with
         {
             Requirements = record.Requirements.Replace(requirement, updated),
@@ -99,6 +100,43 @@ public static class EvidenceGate
             ["condition"] = requirement.Window!.Condition,
         });
         return Decision.Accept(next, [entry]);
+    }
+
+    /// <summary>
+    /// The window that started at <paramref name="startedAt"/> has elapsed (its durable timer fired): recorded once,
+    /// with the owner told to upload the telemetry export covering it. Anything else (the window restarted, already
+    /// noted, not yet over by <paramref name="now"/>, the task closed or the export already judged) answers the record
+    /// unchanged, so a timer that fires twice or late changes nothing.
+    /// </summary>
+    public static Decision<TaskRecord> WindowElapsed(TaskRecord record, string requirementId, DateTimeOffset startedAt, DateTimeOffset now)
+    {
+        var requirement = record.Requirements.FirstOrDefault(r => r.Id == requirementId);
+        if (record.Task.IsTerminal
+            || requirement is not { Kind: EvidenceKind.TelemetryWindow, WindowElapsedAt: null, WindowEndsAt: { } end }
+            || requirement.WindowStartedAt != startedAt
+            || end > now
+            || Latest(record, requirement) is { Outcome: not ArtifactOutcome.Pending })
+        {
+            return Decision.Accept(record);
+        }
+
+        var next = record with
+        {
+            Requirements = record.Requirements.Replace(requirement, requirement with { WindowElapsedAt = now }),
+            Task = record.Task with { UpdatedAt = now },
+        };
+        var reason = $"the {GovernanceText.Duration(requirement.Window!.Duration)} window that started {GovernanceText.Minute(startedAt)} elapsed at {GovernanceText.Minute(end)}; awaiting the telemetry export covering it";
+        var entry = GovernanceLedger.Entry("evidence.window-elapsed", record.Id, GovernanceLedger.SystemActor, reason, now, new JsonObject
+        {
+            ["requirement"] = requirementId,
+            ["startedAt"] = GovernanceLedger.Time(startedAt),
+            ["endsAt"] = GovernanceLedger.Time(end),
+            ["condition"] = requirement.Window.Condition,
+        });
+        var owner = new Notification("evidence.window-elapsed", record.Task.OwnerId, $"{record.Id}: the '{requirementId}' window elapsed",
+            $"Upload the {requirement.Window.Metric} export covering {GovernanceText.Minute(startedAt)} to {GovernanceText.Minute(end)} to satisfy '{requirement.Title}'.",
+            new JsonObject { ["task"] = record.Id, ["requirement"] = requirementId });
+        return Decision.Accept(next, [entry], [owner]);
     }
 
     /// <summary>

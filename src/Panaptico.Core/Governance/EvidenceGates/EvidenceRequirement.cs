@@ -40,6 +40,12 @@ public sealed record EvidenceRequirement(string Id, string Title, EvidenceKind K
     /// <summary>Set by <see cref="EvidenceGate.StartTelemetryWindow"/>; the window ends at this time plus its duration.</summary>
     public DateTimeOffset? WindowStartedAt { get; init; }
 
+    /// <summary>
+    /// Set by <see cref="EvidenceGate.WindowElapsed"/> when the window's durable timer fired for this start (the owner
+    /// was told to upload the export covering it); a restart after a breach clears it.
+    /// </summary>
+    public DateTimeOffset? WindowElapsedAt { get; init; }
+
     [JsonIgnore]
     public DateTimeOffset? WindowEndsAt => WindowStartedAt + Window?.Duration;
 }

@@ -98,6 +98,31 @@ public sealed class EvidenceGateTests
     }
 
     [Fact]
+    public void The_window_elapsing_is_noted_once_per_start_and_asks_the_owner_for_the_export_covering_it()
+    {
+        var task = Active();
+        var bakeStart = _time.GetUtcNow();
+        task = _journal.Ok(EvidenceGate.StartTelemetryWindow(task, "job-telemetry", bakeStart, Sample.Operator, "bake starts", bakeStart));
+        var end = bakeStart.AddHours(48);
+
+        // Early, or for another start: the record unchanged, nothing recorded.
+        Assert.Same(task, _journal.Ok(EvidenceGate.WindowElapsed(task, "job-telemetry", bakeStart, end.AddMinutes(-1))));
+        Assert.Same(task, _journal.Ok(EvidenceGate.WindowElapsed(task, "job-telemetry", bakeStart.AddHours(-1), end)));
+        var before = _journal.Ledger.Count;
+
+        task = _journal.Ok(EvidenceGate.WindowElapsed(task, "job-telemetry", bakeStart, end));
+
+        Assert.Equal(end, task.Requirements.Single(r => r.Id == "job-telemetry").WindowElapsedAt);
+        var entry = Assert.Single(_journal.Ledger.Skip(before));
+        Assert.Equal(("evidence.window-elapsed", "system:governance"), (entry.Kind, entry.Actor));
+        var owner = Assert.Single(_journal.Notifications, n => n.Kind == "evidence.window-elapsed");
+        Assert.Equal(task.Task.OwnerId, owner.Recipient);
+        // A timer that fires again changes nothing.
+        Assert.Same(task, _journal.Ok(EvidenceGate.WindowElapsed(task, "job-telemetry", bakeStart, end.AddMinutes(5))));
+        Assert.Single(_journal.Ledger.Skip(before));
+    }
+
+    [Fact]
     public void A_breach_inside_the_window_rejects_the_telemetry_and_the_window_can_restart()
     {
         var task = Active();
