@@ -49,7 +49,10 @@ public static class FunctionApp
     /// with one firing per occurrence across instances, queue triggers with a poison queue, and orchestrations on the
     /// real Durable Task Framework over Azure Storage. Settings of host.json apply as the Functions host applies them.
     /// </summary>
-    public static WebApplication BuildStandalone(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="configure">Runs before the app's registrations: configuration sources, the web host.</param>
+    /// <param name="overrides">Runs after them: a fake clock or a test double replaces the app's own.</param>
+    public static WebApplication BuildStandalone(
+        string[] args, Action<WebApplicationBuilder>? configure = null, Action<IServiceCollection>? overrides = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.Configuration.AddHostJson(Path.Combine(AppContext.BaseDirectory, "host.json"));
@@ -71,6 +74,7 @@ public static class FunctionApp
         services.AddHostedService<TimerTriggerRunner>();
         services.AddHostedService<QueueTriggerRunner>();
         services.AddProblemDetails();
+        overrides?.Invoke(services);
 
         var app = builder.Build();
         app.UseExceptionHandler();

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Panaptico.Functions.Auth;
 using Panaptico.Functions.Standalone;
@@ -24,6 +25,8 @@ public sealed class TestFunctionApp : IAsyncDisposable
     public DevelopmentIssuer Issuer { get; }
     public IServiceProvider Services => App.Services;
 
+    public DurableTaskClient Durable => App.Services.GetRequiredService<DurableTaskClient>();
+
     public HttpClient CreateClient(string? token = null)
     {
         var client = App.GetTestClient();
@@ -43,6 +46,8 @@ public sealed class TestFunctionApp : IAsyncDisposable
         ["Auth:SigningKeyPem"] = issuer.PublicKeyPem,
         ["HeartbeatSchedule"] = "0 0 * * * *",
         ["Logging:LogLevel:Panaptico.Functions.Standalone"] = "Debug",
+        // Follow-ups look soon after a write, so tests see what they do.
+        ["Governance:FollowUpDelay"] = "PT1S",
         [$"{DurableTaskHostOptions.Section}:hubName"] = TestStorage.UniqueName("hub"),
         [$"{DurableTaskHostOptions.Section}:storageProvider:partitionCount"] = "1",
         [$"{DurableTaskHostOptions.Section}:storageProvider:maxQueuePollingInterval"] = "00:00:00.500",
@@ -50,6 +55,7 @@ public sealed class TestFunctionApp : IAsyncDisposable
         [$"{QueueHostOptions.Section}:maxPollingInterval"] = "00:00:00.500",
     };
 
+    /// <param name="services">Registered after the app's own, so they replace them (a fake clock, a test double).</param>
     /// <param name="functions">The function classes to run instead of the app's own (for tests of the host itself).</param>
     public static async Task<TestFunctionApp> StartAsync(
         IDictionary<string, string?>? settings = null,
@@ -72,8 +78,7 @@ public sealed class TestFunctionApp : IAsyncDisposable
             {
                 builder.Services.AddSingleton(FunctionIndex.FromTypes(functions));
             }
-            services?.Invoke(builder.Services);
-        });
+        }, services);
         await app.StartAsync();
         return new TestFunctionApp(app, issuer);
     }

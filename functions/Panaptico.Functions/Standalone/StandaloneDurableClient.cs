@@ -1,10 +1,13 @@
 using DurableTask.Core;
 using DurableTask.Core.Exceptions;
 using DurableTask.Core.History;
+using DurableTask.Core.Query;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Converters;
 using CoreStatus = DurableTask.Core.OrchestrationStatus;
+using CoreQuery = DurableTask.Core.Query.OrchestrationQuery;
+using OrchestrationQuery = Microsoft.DurableTask.Client.OrchestrationQuery;
 using PurgeResult = Microsoft.DurableTask.Client.PurgeResult;
 
 namespace Panaptico.Functions.Standalone;
@@ -111,7 +114,21 @@ public sealed class StandaloneDurableClient(DurableTaskEngine engine) : DurableT
         throw new NotSupportedException("purging by filter is not used by Panaptico");
 
     public override AsyncPageable<OrchestrationMetadata> GetAllInstancesAsync(OrchestrationQuery? filter = null) =>
-        throw new NotSupportedException("instance queries are not used by Panaptico: changes are listed from their table");
+        Pageable.Create<OrchestrationMetadata>(async (continuation, pageSize, cancellation) =>
+        {
+            var result = await ((IOrchestrationServiceQueryClient)Service).GetOrchestrationWithQueryAsync(new CoreQuery
+            {
+                InstanceIdPrefix = filter?.InstanceIdPrefix,
+                CreatedTimeFrom = filter?.CreatedFrom?.UtcDateTime,
+                CreatedTimeTo = filter?.CreatedTo?.UtcDateTime,
+                RuntimeStatus = filter?.Statuses?.Select(s => (CoreStatus)s).ToList(),
+                PageSize = pageSize ?? filter?.PageSize ?? OrchestrationQuery.DefaultPageSize,
+                ContinuationToken = continuation ?? filter?.ContinuationToken,
+                FetchInputsAndOutputs = filter?.FetchInputsAndOutputs ?? false,
+            }, cancellation);
+            return new Page<OrchestrationMetadata>(
+                [.. result.OrchestrationState.Select(state => Metadata(state, filter?.FetchInputsAndOutputs ?? false))], result.ContinuationToken);
+        });
 
     /// <summary>The instance's history as the backend stores it, for the demo and operators.</summary>
     public async Task<System.Text.Json.Nodes.JsonArray> GetHistoryAsync(string instanceId) =>

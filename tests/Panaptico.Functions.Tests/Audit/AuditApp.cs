@@ -13,7 +13,7 @@ namespace Panaptico.Functions.Tests.Audit;
 public class AuditApp : IAsyncLifetime
 {
     private readonly Action<IServiceCollection>? _services;
-    private FunctionClassApp? _app;
+    private TestFunctionApp? _app;
 
     public AuditApp()
         : this(null)
@@ -23,7 +23,7 @@ public class AuditApp : IAsyncLifetime
     /// <param name="services">Services put in before the app's own (e.g. a fake clock).</param>
     protected AuditApp(Action<IServiceCollection>? services) => _services = services;
 
-    public FunctionClassApp App => _app ?? throw new InvalidOperationException("not started");
+    public TestFunctionApp App => _app ?? throw new InvalidOperationException("not started");
 
     public HttpClient Auditor => App.CreateClient(App.Issuer.Issue("u-ines", "ines.auditor", [Role.Auditor]));
     public HttpClient Operator => App.CreateClient(App.Issuer.Issue("u-dana", "dana.operator", [Role.Operator]));
@@ -35,7 +35,7 @@ public class AuditApp : IAsyncLifetime
     public EvidenceSealer Sealer => App.Services.GetRequiredService<EvidenceSealer>();
     public ILedgerAppender Ledger => App.Services.GetRequiredService<ILedgerAppender>();
 
-    public virtual async Task InitializeAsync() => _app = await FunctionClassApp.StartAsync(services: _services);
+    public virtual async Task InitializeAsync() => _app = await TestFunctionApp.StartAsync(services: _services);
 
     public async Task DisposeAsync()
     {

@@ -9,7 +9,7 @@ public sealed class CheckpointKeyTests
     public async Task A_configured_checkpoint_key_signs_checkpoints_and_is_the_one_published()
     {
         var configured = EcdsaCheckpointSigner.Generate("audit.example/ledger");
-        await using var app = await FunctionClassApp.StartAsync(settings: new Dictionary<string, string?>
+        await using var app = await TestFunctionApp.StartAsync(settings: new Dictionary<string, string?>
         {
             ["Ledger:CheckpointKeyPem"] = configured.ExportPrivateKeyPem(),
             ["Ledger:Origin"] = "audit.example/ledger",

@@ -10,9 +10,9 @@ namespace Panaptico.Functions.Tests.Auth;
 
 public sealed class CallerAuthTests : IAsyncLifetime
 {
-    private FunctionClassApp _app = null!;
+    private TestFunctionApp _app = null!;
 
-    public async Task InitializeAsync() => _app = await FunctionClassApp.StartAsync();
+    public async Task InitializeAsync() => _app = await TestFunctionApp.StartAsync();
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
@@ -90,7 +90,7 @@ public sealed class AppServicePrincipalTests
     [Fact]
     public async Task In_app_service_mode_the_client_principal_header_identifies_the_caller()
     {
-        await using var app = await FunctionClassApp.StartAsync(
+        await using var app = await TestFunctionApp.StartAsync(
             settings: new Dictionary<string, string?> { ["Auth:Mode"] = "AppService" });
         var principal = new JsonObject
         {
@@ -116,7 +116,7 @@ public sealed class AppServicePrincipalTests
     [Fact]
     public async Task A_malformed_client_principal_header_is_refused()
     {
-        await using var app = await FunctionClassApp.StartAsync(
+        await using var app = await TestFunctionApp.StartAsync(
             settings: new Dictionary<string, string?> { ["Auth:Mode"] = "AppService" });
         var client = app.CreateClient();
         client.DefaultRequestHeaders.Add(AppServicePrincipalHandler.HeaderName, "%%%not-base64");

@@ -61,7 +61,7 @@ internal sealed class GovernanceHost : IAsyncDisposable
 
     private readonly DevelopmentIssuer _issuer;
 
-    private GovernanceHost(FunctionClassApp app, FakeTimeProvider time)
+    private GovernanceHost(TestFunctionApp app, FakeTimeProvider time)
     {
         App = app;
         Time = time;
@@ -69,7 +69,7 @@ internal sealed class GovernanceHost : IAsyncDisposable
         _issuer = new DevelopmentIssuer(app.Issuer.SigningKey.ECDsa, new FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(-5)));
     }
 
-    public FunctionClassApp App { get; }
+    public TestFunctionApp App { get; }
 
     public FakeTimeProvider Time { get; }
 
@@ -87,7 +87,7 @@ internal sealed class GovernanceHost : IAsyncDisposable
             all[key] = value;
         }
 
-        var app = await FunctionClassApp.StartAsync(settings: all, services: s =>
+        var app = await TestFunctionApp.StartAsync(settings: all, services: s =>
         {
             s.AddSingleton<TimeProvider>(time);
             // The ledger's de-duplication by entry id, until the ledger itself has it.

@@ -11,8 +11,8 @@ public sealed class GovernanceSetupTests
     [Fact]
     public async Task The_follow_up_and_release_waits_default_and_read_iso_8601_durations()
     {
-        await using var byDefault = await FunctionClassApp.StartAsync(settings: new Dictionary<string, string?> { ["Governance:FollowUpDelay"] = null });
-        await using var configured = await FunctionClassApp.StartAsync(settings: new Dictionary<string, string?>
+        await using var byDefault = await TestFunctionApp.StartAsync(settings: new Dictionary<string, string?> { ["Governance:FollowUpDelay"] = null });
+        await using var configured = await TestFunctionApp.StartAsync(settings: new Dictionary<string, string?>
         {
             ["Governance:FollowUpDelay"] = "PT5S",
             ["Governance:FollowUpLooks"] = "2",
