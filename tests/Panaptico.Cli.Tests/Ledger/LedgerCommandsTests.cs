@@ -127,7 +127,7 @@ public sealed class LedgerCommandsTests : IDisposable
         }
 
         var path = Path.Combine(_dir, name);
-        await LedgerExportFiles.WriteAsync(path, LedgerExportFormat.Jsonl, new MerkleFrontier(), null, lines.ToAsyncEnumerable(),
+        await LedgerExportFiles.WriteAsync(path, LedgerExportFormat.Jsonl, new MerkleFrontier(), null, System.Linq.AsyncEnumerable.ToAsyncEnumerable(lines),
             _signer, _signer.PublicKey, Origin, (null, null), default);
         return path;
     }
