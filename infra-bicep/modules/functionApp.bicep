@@ -109,7 +109,6 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'HeartbeatSchedule', value: heartbeatSchedule }
         { name: 'ApprovalExpirySchedule', value: '0 * * * * *' }
         { name: 'ViolationScanSchedule', value: '0 * * * * *' }
-        { name: 'RemediationQueue', value: 'remediation' }
       ]
     }
   }
