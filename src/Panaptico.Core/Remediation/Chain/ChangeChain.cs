@@ -210,7 +210,7 @@ public sealed class ChangeChain
             data["gate"] = GateJson(cleared);
         }
         step.Move(ChangeStage.Backup, "change.approved", e.Approver.Id, rationale, data);
-                return step.Done();
+        return step.Done();
     }
 
     private static ChainOutcome Deny(ChangeState state, ApprovalDenied e) => Deny(state, e, null);
@@ -476,7 +476,7 @@ public sealed class ChangeChain
             return step.Done();
         }
         step.Move(ChangeStage.Fix, "change.backed-up", SystemActor, e.Location, backedUp);
-                return step.Done();
+        return step.Done();
     }
 
     private static ChainOutcome Fixed(ChangeState state, FixApplied e)
@@ -495,7 +495,7 @@ public sealed class ChangeChain
             ["action"] = state.Plan.Action,
             ["command"] = state.Plan.Command,
         });
-                return step.Done();
+        return step.Done();
     }
 
     private ChainOutcome Verified(ChangeState state, FixObserved e)
@@ -527,7 +527,7 @@ public sealed class ChangeChain
                 inverse is InversePlan ? e.At + state.RollbackWindow : null);
             step.State = step.State with { Bundle = bundle };
             step.Move(ChangeStage.RollbackBundle, "change.verified", SystemActor, "read-back matches the prediction", Checks(verification));
-                        return step.Done();
+            return step.Done();
         }
 
         var mismatch = $"verification mismatch: {string.Join("; ", verification.Mismatches)}";
@@ -535,7 +535,7 @@ public sealed class ChangeChain
         {
             step.State = step.State with { Restore = restore, Outcome = mismatch };
             step.Move(ChangeStage.Restoring, "change.verify-mismatch", SystemActor, mismatch, Checks(verification));
-                        return step.Done();
+            return step.Done();
         }
         var why = $"{mismatch}; the fix is irreversible, so nothing was restored";
         step.State = step.State with { Outcome = why };
@@ -577,7 +577,7 @@ public sealed class ChangeChain
             ["inverse"] = bundle.Inverse is InversePlan plan ? plan.Command : null,
             ["irreversible"] = bundle.Inverse is Irreversible irreversible ? irreversible.Reason : null,
         });
-                return step.Done();
+        return step.Done();
     }
 
     private static ChainOutcome Closed(ChangeState state, CloseOutSent e)
@@ -663,7 +663,7 @@ public sealed class ChangeChain
             ["at"] = CloseOut.Iso(request.At),
             ["command"] = ((InversePlan)state.Bundle.Inverse).Command,
         });
-                return step.Done();
+        return step.Done();
     }
 
     private ChainOutcome Reverted(ChangeState state, RevertObserved e)
