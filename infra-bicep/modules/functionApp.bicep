@@ -145,7 +145,6 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         // the worker's own defaults do not reach it, so every such setting is set here.
         { name: 'HeartbeatSchedule', value: heartbeatSchedule }
         { name: 'ViolationScanSchedule', value: '0 * * * * *' }
-        { name: 'RemediationQueue', value: 'remediation' }
       ]
     }
   }

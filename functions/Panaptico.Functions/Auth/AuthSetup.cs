@@ -54,8 +54,6 @@ public static class AuthSetup
         }
 
         var authorization = services.AddAuthorizationBuilder();
-        authorization.AddPolicy(Access.AnyRole, policy => policy.RequireAuthenticatedUser()
-            .RequireAssertion(context => Role.All.Any(context.User.IsInRole)));
         foreach (var role in Role.All)
         {
             authorization.AddPolicy(role, policy => policy.RequireAuthenticatedUser()

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Panaptico.Core.Canonical;
 using Panaptico.Core.Governance;
+using ChainRefusal = Panaptico.Core.Remediation.Chain.ChainRefusal;
 
 namespace Panaptico.Functions.Http;
 
@@ -87,8 +88,31 @@ public static class Problems
         _ => (StatusCodes.Status409Conflict, "conflict", "Conflict"),
     };
 
-    // ---- Remediation: the change chain's refusal (ChainRefusal) maps here, onto the same codes ----------------------
-    // (added with the remediation functions: SeparationOfDuties → segregation-of-duties 403, Gone → expired 410, …)
+    // ---- Remediation: the change chain's refusal, onto the same codes ------------------------------------------------
+
+    /// <summary>A remediation chain refusal (a change's approval, denial or revert); <paramref name="data"/> adds to the chain's own.</summary>
+    public static IResult Refused(ChainRefusal refusal, JsonObject? data = null)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        var (status, code, title) = refusal.Code switch
+        {
+            Core.Remediation.Chain.RefusalCode.Invalid => (StatusCodes.Status400BadRequest, "invalid", "Invalid request"),
+            Core.Remediation.Chain.RefusalCode.Forbidden => (StatusCodes.Status403Forbidden, "forbidden", "Not allowed"),
+            Core.Remediation.Chain.RefusalCode.SegregationOfDuties => (StatusCodes.Status403Forbidden, "segregation-of-duties", "Segregation of duties"),
+            Core.Remediation.Chain.RefusalCode.NotFound => (StatusCodes.Status404NotFound, "not-found", "Not found"),
+            Core.Remediation.Chain.RefusalCode.StaleContext => (StatusCodes.Status409Conflict, "stale-context", "Stale context pack"),
+            Core.Remediation.Chain.RefusalCode.Expired => (StatusCodes.Status410Gone, "expired", "Expired"),
+            Core.Remediation.Chain.RefusalCode.IrreversibleNotAcknowledged =>
+                (StatusCodes.Status422UnprocessableEntity, "irreversible-not-acknowledged", "Irreversible fix not acknowledged"),
+            _ => (StatusCodes.Status409Conflict, "conflict", "Conflict"),
+        };
+        var members = refusal.Data?.DeepClone() as JsonObject ?? [];
+        foreach (var (name, value) in data ?? [])
+        {
+            members[name] = value?.DeepClone();
+        }
+        return Problem(status, code, title, refusal.Reason, members.Count > 0 ? members : null);
+    }
 
     // ---- Request reading helpers shared by the functions ------------------------------------------------------------
 

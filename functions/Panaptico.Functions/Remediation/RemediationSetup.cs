@@ -1,9 +1,8 @@
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Panaptico.Connectors.AzureStorage;
-using Panaptico.Core.Ledger;
-using Panaptico.Core.Notifications;
 using Panaptico.Core.Remediation;
 using Panaptico.Core.Remediation.Chain;
 using Panaptico.Core.Remediation.Tickets;
@@ -11,7 +10,6 @@ using Panaptico.Functions.Governance;
 using Panaptico.Functions.Hosting;
 using Panaptico.Storage.Account;
 using Panaptico.Storage.Evidence;
-using Panaptico.Storage.Ledger;
 using Panaptico.Storage.Remediation;
 
 namespace Panaptico.Functions.Remediation;
@@ -21,88 +19,68 @@ public sealed record RemediationSettings
 {
     /// <summary>Who requests the changes the scan and the event path open; never their approver.</summary>
     public string DetectorId { get; init; } = "system:violation-scan";
+
+    /// <summary>How many findings a detection assesses and schedules at once.</summary>
+    public int ScanParallelism { get; init; } = 16;
+
+    /// <summary>How many times a step's activity runs before the change parks as stuck (the orchestration's retry policy).</summary>
+    public int StepAttempts { get; init; } = 5;
+
+    /// <summary>The wait before a step's first retry; it doubles on each further one (up to 5 minutes).</summary>
+    public TimeSpan StepRetryInterval { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>
-/// The remediation chain's services: the policy, the durable chain on the app's storage, the governed accounts,
-/// the scan, step and event functions, and its table and queue at start.
+/// The remediation chain's services: the policy and the pure chain, the changes table, the detection intake, the
+/// governed accounts, and its table and rollback vault at start. The function classes (<see cref="ChangeFunctions"/>,
+/// <see cref="ViolationScan"/>, <see cref="ResourceEvents"/>, <see cref="RemediationChain"/>,
+/// <see cref="RemediationActivities"/>) are made by the host from these.
 /// </summary>
 public static class RemediationSetup
 {
-    public const string ScheduleSetting = "ViolationScanSchedule";
-    public const string QueueSetting = "RemediationQueue";
-
-    /// <summary>Every minute (six-field NCRONTAB), unless the setting says otherwise.</summary>
-    public const string DefaultSchedule = "0 * * * * *";
-
     public static IServiceCollection AddRemediation(this IServiceCollection services, IConfiguration configuration)
     {
-        // %ViolationScanSchedule% and %RemediationQueue% must resolve in standalone mode: defaults go in beneath
-        // every other source, so settings, environment and tests still override them. (In Azure the host resolves
-        // them from app settings, which the deployment sets.)
-        var names = new StorageNames(configuration["Panaptico:StoragePrefix"] ?? "");
-        configuration.AddDefault(ScheduleSetting, DefaultSchedule);
-        configuration.AddDefault(QueueSetting, names.Queue("remediation"));
+        ArgumentNullException.ThrowIfNull(configuration);
+        // %ViolationScanSchedule% must resolve when no app setting names it: a default beneath every other source, so
+        // settings, environment and tests still override it. (In Azure the deployment's app settings set it.)
+        configuration.AddDefault(ViolationScan.ScheduleSetting, ViolationScan.DefaultSchedule);
 
         var section = configuration.GetSection("Remediation");
-        services.AddSingleton(new RemediationSettings { DetectorId = section["DetectorId"] ?? new RemediationSettings().DetectorId });
+        services.AddOptions<RemediationSettings>().Bind(section)
+            .Validate(s => !string.IsNullOrWhiteSpace(s.DetectorId), "Remediation:DetectorId must name the detector")
+            .Validate(s => s.StepAttempts >= 1, "Remediation:StepAttempts must be at least 1")
+            .Validate(s => s.StepRetryInterval > TimeSpan.Zero, "Remediation:StepRetryInterval must be positive")
+            .Validate(s => s.ScanParallelism >= 1, "Remediation:ScanParallelism must be at least 1")
+            .ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<RemediationSettings>>().Value);
         services.AddSingleton(Policy(section));
-        services.AddSingleton(new DurableChainOptions
-        {
-            DispatchLease = section.GetValue<TimeSpan?>("DispatchLease") ?? new DurableChainOptions().DispatchLease,
-            Parallelism = section.GetValue<int?>("ScanParallelism") ?? new DurableChainOptions().Parallelism,
-            // 0 sends every step through the queue.
-            MaxInlineSteps = section.GetValue<int?>("MaxInlineSteps") ?? new DurableChainOptions().MaxInlineSteps,
-        });
         services.TryAddSingleton(PatternRegistry.Default);
-        // TryAdd: tests put in a fault harness, an observer or their own accounts before this runs.
-        services.TryAddSingleton(ChainFaults.None);
-        services.TryAddSingleton<ChainObserver>();
+        // TryAdd: tests and the demo may put in their own accounts before this runs.
         services.TryAddSingleton(sp => Accounts(section, sp));
-        services.AddSingleton(sp => Chain(sp, configuration));
+        // A production change's approval is routed by the governance rules; read lazily so a missing file fails routing, not start-up.
+        services.TryAddSingleton(sp => new ChangeChain(
+            sp.GetRequiredService<PatternRegistry>(),
+            sp.GetRequiredService<RemediationPolicy>(),
+            sp.GetService<ApprovalRulesSource>() is { } rules ? () => rules.Rules : null));
 
-        // TryAdd rather than AddFunction: a test root that declares its own function under one of these names keeps it.
-        services.TryAddKeyedScoped<IFunctionHandler, ViolationScanFunction>(ViolationScanFunction.Name);
-        services.TryAddKeyedScoped<IFunctionHandler, RemediationStepFunction>(RemediationStepFunction.Name);
-        services.TryAddKeyedScoped<IFunctionHandler, ResourceEventsFunction>(ResourceEventsFunction.Name);
+        services.AddSingleton(sp => ChangesTable(sp));
+        services.AddSingleton(sp => new ChangeTable(ChangesTable(sp)));
+        services.AddSingleton(sp => new ChangeIdCounter(ChangesTable(sp)));
+        services.AddSingleton(sp => new OpenChangeIndex(ChangesTable(sp)));
+        services.AddSingleton<ChangeIntake>();
         services.AddHostedService<RemediationBootstrap>();
         return services;
     }
 
-    private static DurableChangeChain Chain(IServiceProvider sp, IConfiguration configuration)
-    {
-        var storage = sp.GetRequiredService<StorageAccount>();
-        var names = sp.GetRequiredService<StorageNames>();
-        var table = storage.Tables.GetTableClient(names.Table("changes"));
-        var queue = storage.Queues.GetQueueClient(configuration[QueueSetting]
-            ?? throw new InvalidOperationException($"app setting '{QueueSetting}' is not set"));
-        var patterns = sp.GetRequiredService<PatternRegistry>();
-        return new DurableChangeChain(
-            // A production change's approval is routed by the governance rules; read lazily so a missing file fails routing, not start-up.
-            new ChangeChain(patterns, sp.GetRequiredService<RemediationPolicy>(),
-                sp.GetService<ApprovalRulesSource>() is { } rules ? () => rules.Rules : null),
-            patterns,
-            new ChangeTable(table),
-            new ChangeIdCounter(table),
-            new OpenChangeIndex(table),
-            queue,
-            sp.GetRequiredService<RollbackVault>(),
-            sp.GetRequiredService<GovernedAccounts>(),
-            sp.GetRequiredService<ILedgerAppender>(),
-            new LedgerReplayCheck(sp.GetRequiredService<TableLedger>()),
-            sp.GetRequiredService<INotifier>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<DurableChainOptions>(),
-            sp.GetRequiredService<ChainFaults>(),
-            sp.GetRequiredService<ChainObserver>());
-    }
+    private static Azure.Data.Tables.TableClient ChangesTable(IServiceProvider sp) =>
+        sp.GetRequiredService<StorageAccount>().Tables.GetTableClient(sp.GetRequiredService<StorageNames>().Table("changes"));
 
     private static RemediationPolicy Policy(IConfigurationSection section)
     {
         var defaults = new RemediationPolicy();
         var owners = section.GetSection("Owners");
         var tagKeys = owners.GetSection("TagKeys").Get<string[]>();
-        return defaults with
+        var policy = defaults with
         {
             ApprovalExpiry = section.GetValue<TimeSpan?>("ApprovalExpiry") ?? defaults.ApprovalExpiry,
             RollbackWindow = section.GetValue<TimeSpan?>("RollbackWindow") ?? defaults.RollbackWindow,
@@ -114,6 +92,11 @@ public static class RemediationSetup
                     .ToDictionary(c => c.Key, c => c.Value!, StringComparer.OrdinalIgnoreCase),
                 owners["Fallback"] ?? defaults.Owners.Fallback),
         };
+        if (policy.ApprovalExpiry <= TimeSpan.Zero || policy.RollbackWindow <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException("Remediation:ApprovalExpiry and Remediation:RollbackWindow must be positive");
+        }
+        return policy;
     }
 
     /// <summary>
@@ -152,10 +135,11 @@ public static class RemediationSetup
     }
 }
 
-/// <summary>Creates the changes table, the remediation queue and the rollback vault before the app serves or triggers fire.</summary>
-public sealed class RemediationBootstrap(DurableChangeChain chain) : IHostedService
+/// <summary>Creates the changes table and the rollback vault before the app serves or triggers fire.</summary>
+public sealed class RemediationBootstrap(ChangeTable changes, RollbackVault vault) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => chain.EnsureCreatedAsync(cancellationToken);
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(changes.EnsureCreatedAsync(cancellationToken), vault.EnsureCreatedAsync(cancellationToken));
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -5,8 +5,8 @@ using DurableTask.Core.Query;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Converters;
-using CoreStatus = DurableTask.Core.OrchestrationStatus;
 using CoreQuery = DurableTask.Core.Query.OrchestrationQuery;
+using CoreStatus = DurableTask.Core.OrchestrationStatus;
 using OrchestrationQuery = Microsoft.DurableTask.Client.OrchestrationQuery;
 using PurgeResult = Microsoft.DurableTask.Client.PurgeResult;
 

@@ -16,13 +16,11 @@ using Panaptico.Core.Remediation.Chain;
 using Panaptico.Functions;
 using Panaptico.Functions.Auth;
 using Panaptico.Functions.Heartbeat;
-using Panaptico.Functions.Standalone;
 using Panaptico.Storage.Account;
 using Panaptico.Storage.Azurite;
 using Panaptico.Storage.Evidence;
 using Panaptico.Storage.Ledger;
 using Panaptico.Storage.Notifications;
-using Panaptico.Storage.Remediation;
 
 namespace Panaptico.Cli.Demo;
 
@@ -30,7 +28,8 @@ namespace Panaptico.Cli.Demo;
 /// The walkthrough: starts the embedded store (Azurite on loopback) and the function app standalone, shows a timer
 /// function firing and HTTP functions answering as real callers; then a production container open to public read is
 /// detected by the scan, approved by an approver, backed up, fixed, verified, bundled for rollback and closed out,
-/// and the six artifacts and the change's ledger lines are printed. Then everything stops.
+/// and the six artifacts, the change's orchestration (instance id, status, history) and its ledger lines are printed.
+/// Then everything stops.
 /// </summary>
 public static class DemoCommand
 {
@@ -59,15 +58,12 @@ public static class DemoCommand
         try
         {
             var issuer = DevelopmentIssuer.Generate();
-            var heartbeat = new FirstOccurrence(HeartbeatFunction.Name);
-            var chain = new ChainProgress();
-            await using var app = FunctionApp.Build([], builder =>
+            await using var app = FunctionApp.BuildStandalone([], builder =>
             {
                 builder.WebHost.UseUrls("http://127.0.0.1:0");
                 builder.Logging.SetMinimumLevel(LogLevel.Warning);
                 builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
                 {
-                    ["Functions:Mode"] = nameof(HostingMode.Standalone),
                     ["AzureWebJobsStorage"] = connectionString,
                     ["Auth:SigningKeyPem"] = issuer.PublicKeyPem,
                     ["HeartbeatSchedule"] = "*/2 * * * * *",
@@ -78,8 +74,6 @@ public static class DemoCommand
                     ["Remediation:Accounts:0:IncludeBlobService"] = "false",
                     ["Remediation:Owners:Addresses:platform-security"] = "platform-security@acme.example",
                 });
-                builder.Services.AddSingleton<TriggerObserver>(heartbeat);
-                builder.Services.AddSingleton<ChainObserver>(chain);
             });
             await app.StartAsync(cancellationToken);
             var baseAddress = new Uri(app.Urls.First());
@@ -94,10 +88,10 @@ public static class DemoCommand
             var me = await http.GetStringAsync(new Uri("/api/me", UriKind.Relative), cancellationToken);
             Say($"GET /api/me as an operator -> {me}");
 
-            var fired = await heartbeat.Fired.WaitAsync(Patience, cancellationToken);
-            Say($"timer function Heartbeat fired for occurrence {fired:O}");
+            var fired = await FirstHeartbeatAsync(app.Services).WaitAsync(Patience, cancellationToken);
+            Say($"timer function Heartbeat fired at {fired:O}");
 
-            await WalkthroughAsync(app, issuer, chain, Say, output, cancellationToken);
+            await WalkthroughAsync(app, issuer, http, Say, output, cancellationToken);
 
             await app.StopAsync(cancellationToken);
             Say("stopped cleanly");
@@ -113,7 +107,7 @@ public static class DemoCommand
     }
 
     private static async Task WalkthroughAsync(
-        Microsoft.AspNetCore.Builder.WebApplication app, DevelopmentIssuer issuer, ChainProgress chain, Action<string> say, TextWriter output,
+        Microsoft.AspNetCore.Builder.WebApplication app, DevelopmentIssuer issuer, HttpClient reader, Action<string> say, TextWriter output,
         CancellationToken cancellationToken)
     {
         var storage = app.Services.GetRequiredService<StorageAccount>();
@@ -124,7 +118,7 @@ public static class DemoCommand
         var asset = AssetId.BlobContainer(storage.Blobs.AccountName, Container);
         say($"created container {Container} (metadata env=prod, owner=platform-security), open to public read");
 
-        var opened = await chain.ReachedAsync(asset, ChangeStage.Approval).WaitAsync(Patience, cancellationToken);
+        var opened = State(await ReachedAsync(reader, asset, ChangeStage.Approval, cancellationToken));
         var id = opened.Id;
         say($"ViolationScan detected it: {id} opened by {opened.RequestedBy}");
 
@@ -171,14 +165,14 @@ public static class DemoCommand
             }, cancellationToken);
             tap.EnsureSuccessStatusCode();
         }
-        var closed = await chain.ReachedAsync(asset, ChangeStage.Closed).WaitAsync(Patience, cancellationToken);
+        var closed = State(await ReachedAsync(reader, asset, ChangeStage.Closed, cancellationToken));
         var approval = closed.Approval!;
         output.WriteLine($"signed by {approval.ApproverName}: \"{approval.Reason}\"");
         output.WriteLine($"approved by {approval.ApproverName} ({approval.Mode.ToString().ToLowerInvariant()}, {approval.At.UtcDateTime:HH:mm:ss} UTC) -> HTTP {(int)tap!.StatusCode}");
         say($"{id} closed");
 
         var view = (await approver.GetFromJsonAsync<JsonObject>(new Uri($"/api/changes/{id}", UriKind.Relative), cancellationToken))!;
-        var state = view["state"].Deserialize<ChangeState>(RemediationJson.Options)!;
+        var state = State(view);
 
         Section(output, "03 · Backup");
         var backup = (ContainerState)state.Backup!;
@@ -214,6 +208,14 @@ public static class DemoCommand
         output.WriteLine(closeOut.Recipient);
         output.WriteLine(closeOut.Summary);
 
+        Section(output, $"Orchestration · {id}");
+        var orchestration = view["orchestration"]!;
+        output.WriteLine($"instance id: {orchestration["instanceId"]} ({orchestration["runtimeStatus"]}: the rollback window is its durable timer)");
+        foreach (var entry in view["history"]!.AsArray())
+        {
+            output.WriteLine($"#{entry!["sequence"],-3} {entry["at"]!.GetValue<DateTimeOffset>().UtcDateTime:HH:mm:ss.fff}  {entry["event"],-30} {entry["from"]} → {entry["to"]}  {entry["actor"]}");
+        }
+
         Section(output, $"Ledger · {id}");
         var ledger = app.Services.GetRequiredService<TableLedger>();
         var head = await ledger.ReadHeadAsync(cancellationToken);
@@ -235,56 +237,46 @@ public static class DemoCommand
 
     private static string Indent(string text) => string.Join('\n', text.Split('\n').Select(l => "  " + l));
 
-    private sealed class FirstOccurrence(string function) : TriggerObserver
+    /// <summary>When the Heartbeat timer function first ran, from the row it writes.</summary>
+    private static async Task<DateTimeOffset> FirstHeartbeatAsync(IServiceProvider services)
     {
-        private readonly TaskCompletionSource<DateTimeOffset> _fired = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task<DateTimeOffset> Fired => _fired.Task;
-
-        public override void TimerHandled(string name, DateTimeOffset occurrence, TimerOutcome outcome)
+        var table = services.GetRequiredService<StorageAccount>().Tables
+            .GetTableClient(HeartbeatFunction.TableName(services.GetRequiredService<StorageNames>()));
+        while (true)
         {
-            if (name == function && outcome == TimerOutcome.Fired)
+            try
             {
-                _fired.TrySetResult(occurrence);
+                await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>(maxPerPage: 1))
+                {
+                    return row.GetDateTimeOffset("FiredAt") ?? row.Timestamp ?? DateTimeOffset.MinValue;
+                }
             }
+            catch (Azure.RequestFailedException e) when (e.Status == 404)
+            {
+                // the function has not created its table yet
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
         }
     }
 
     /// <summary>
-    /// Lets the demo wait, instead of polling, until a change on an asset has reached a stage and that transition's
-    /// outbox (ledger entries, notifications, next step) has gone out.
+    /// The change on <paramref name="asset"/> once it has reached <paramref name="stage"/>, as the API shows it. The
+    /// demo watches the change list as an operator's console would, a tenth of a second apart.
     /// </summary>
-    private sealed class ChainProgress : ChainObserver
+    private static async Task<JsonObject> ReachedAsync(HttpClient reader, AssetId asset, ChangeStage stage, CancellationToken cancellationToken)
     {
-        private readonly Lock _gate = new();
-        private readonly List<ChangeState> _dispatched = [];
-        private readonly List<(AssetId Asset, ChangeStage Stage, TaskCompletionSource<ChangeState> Reached)> _waiters = [];
-
-        public Task<ChangeState> ReachedAsync(AssetId asset, ChangeStage stage)
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        patience.CancelAfter(Patience);
+        while (true)
         {
-            lock (_gate)
+            var listed = (await reader.GetFromJsonAsync<JsonArray>(new Uri("/api/changes", UriKind.Relative), patience.Token))!;
+            if (listed.FirstOrDefault(c => c!["asset"]!.GetValue<string>() == asset.ToString() && c["stage"]!.GetValue<string>() == stage.Name()) is { } found)
             {
-                if (_dispatched.LastOrDefault(s => s.Plan.Asset == asset && s.Stage == stage) is { } already)
-                {
-                    return Task.FromResult(already);
-                }
-                var reached = new TaskCompletionSource<ChangeState>(TaskCreationOptions.RunContinuationsAsynchronously);
-                _waiters.Add((asset, stage, reached));
-                return reached.Task;
+                return (await reader.GetFromJsonAsync<JsonObject>(new Uri($"/api/changes/{found["id"]}", UriKind.Relative), patience.Token))!;
             }
-        }
-
-        public override void Dispatched(ChangeState state, int rows, bool recovered)
-        {
-            lock (_gate)
-            {
-                _dispatched.Add(state);
-                foreach (var waiter in _waiters.Where(w => w.Asset == state.Plan.Asset && w.Stage == state.Stage).ToList())
-                {
-                    waiter.Reached.TrySetResult(state);
-                    _waiters.Remove(waiter);
-                }
-            }
+            await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, patience.Token);
         }
     }
+
+    private static ChangeState State(JsonObject view) => view["state"].Deserialize<ChangeState>(RemediationJson.Options)!;
 }

@@ -7,7 +7,11 @@ using Azure.Storage.Blobs.Models;
 namespace Panaptico.Storage.Evidence;
 
 /// <summary>A pre-change snapshot kept so a change can be rolled back; useless (and deleted by lifecycle) once expired.</summary>
-public sealed record RollbackSnapshot(string ChangeId, string Name, long Size, DateTimeOffset CapturedAt, DateTimeOffset ExpiresAt, bool Expired);
+public sealed record RollbackSnapshot(string ChangeId, string Name, long Size, DateTimeOffset CapturedAt, DateTimeOffset ExpiresAt, bool Expired)
+{
+    /// <summary>Set by <see cref="RollbackVault.PutAsync"/> when this call stored the content; false when an earlier call had.</summary>
+    public bool Created { get; init; }
+}
 
 public sealed class RollbackSnapshotExpiredException(RollbackSnapshot snapshot)
     : Exception($"rollback snapshot {snapshot.ChangeId}/{snapshot.Name} expired at {snapshot.ExpiresAt:O}")
@@ -36,6 +40,7 @@ public sealed partial class RollbackVault(BlobContainerClient container, TimePro
     {
         var blob = container.GetBlobClient(BlobName(changeId, name));
         var capturedAt = time.GetUtcNow();
+        var created = true;
         try
         {
             await blob.UploadAsync(content, new BlobUploadOptions
@@ -47,10 +52,12 @@ public sealed partial class RollbackVault(BlobContainerClient container, TimePro
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
             // Already stored by an earlier attempt of the same step: keep the first, never overwrite.
+            created = false;
         }
 
-        return await DescribeAsync(blob, changeId, name, cancellationToken)
+        var snapshot = await DescribeAsync(blob, changeId, name, cancellationToken)
             ?? throw new InvalidOperationException($"snapshot {changeId}/{name} vanished after it was written");
+        return snapshot with { Created = created };
     }
 
     /// <summary>Every snapshot of a change, each marked expired or not as of now.</summary>

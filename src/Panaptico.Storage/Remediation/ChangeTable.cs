@@ -1,53 +1,12 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Azure;
 using Azure.Data.Tables;
 using Panaptico.Core.Remediation;
 using Panaptico.Core.Remediation.Chain;
 using Panaptico.Core.Remediation.Tickets;
 
 namespace Panaptico.Storage.Remediation;
-
-public enum OutboxKind
-{
-    Ledger,
-    Notification,
-    Message,
-}
-
-/// <summary>Something a transition must send once it has committed: written in the same transaction as the state.</summary>
-public sealed record OutboxItem(OutboxKind Kind, string Body, TimeSpan Delay = default);
-
-/// <summary>
-/// A stored outbox row of the transition that reached <see cref="Version"/>. <paramref name="Claimant"/> is the chain
-/// instance dispatching it since <paramref name="ClaimedAt"/>; <paramref name="Attempt"/> counts dispatchers (above 1,
-/// an earlier one may have got part of the way); <paramref name="CausedBy"/> is the queue message whose step committed
-/// it (empty for decisions and openings).
-/// </summary>
-public sealed record OutboxRow(
-    string RowKey,
-    OutboxKind Kind,
-    string Body,
-    TimeSpan Delay,
-    DateTimeOffset CommittedAt,
-    string Claimant,
-    DateTimeOffset ClaimedAt,
-    int Attempt,
-    string CausedBy,
-    ETag ETag)
-{
-    public int Version => int.Parse(RowKey.AsSpan(2, 6), CultureInfo.InvariantCulture);
-}
-
-/// <summary>A write step (fix, restore, revert) being run by the queue message <paramref name="MessageId"/>.</summary>
-public sealed record StepClaim(ChainStep Step, string MessageId, DateTimeOffset At);
-
-/// <summary>A change as loaded for a transition: its state row (and ETag), a running write step, its undispatched outbox.</summary>
-public sealed record StoredChange(ChangeState State, ETag ETag, StepClaim? Claim, IReadOnlyList<OutboxRow> Outbox);
-
-/// <summary>A transition as committed: the state row's new ETag (null if the service did not say) and its outbox rows as stored.</summary>
-public sealed record CommittedTransition(ETag? StateETag, IReadOnlyList<OutboxRow> Outbox);
 
 /// <summary>A change and its full history, for reading.</summary>
 public sealed record ChangeView(ChangeState State, IReadOnlyList<ChainHistoryEntry> History);
@@ -64,22 +23,15 @@ public sealed record ChangeSummary(
     DateTimeOffset Detected,
     DateTimeOffset UpdatedAt);
 
-/// <summary>Another writer moved the change first (the state row's ETag changed, or the partition exists): re-read and re-decide.</summary>
-public sealed class ChangeConflictException(ChangeId change, int status, Exception inner)
-    : Exception($"{change} was changed concurrently ({status})", inner)
-{
-    public ChangeId Change { get; } = change;
-}
-
 /// <summary>
-/// The changes table. One partition per change (the partition key is the change id):
+/// The changes table: the query model of changes (the orchestration holds the flow; people read this). One partition
+/// per change (the partition key is the change id):
 /// <list type="bullet">
-/// <item><c>state</c>: the serialized <see cref="ChangeState"/> plus list columns, and the claim of a running write step;</item>
-/// <item><c>h-NNNNNN</c>: append-only history, one row per history entry, by sequence;</item>
-/// <item><c>o-VVVVVV-II</c>: the outbox of the transition that reached version V, deleted once dispatched.</item>
+/// <item><c>state</c>: the serialized <see cref="ChangeState"/> plus list columns;</item>
+/// <item><c>h-NNNNNN</c>: history, one row per history entry, by sequence.</item>
 /// </list>
-/// A transition replaces the state row (If-Match its ETag) and adds its history and outbox rows in one entity-group
-/// transaction, so a change never shows a state without the history and the sends that go with it.
+/// Each write puts the state and the history that led to it in one entity-group transaction, so a change never shows
+/// a state without its history. Writes are idempotent: activities run at least once.
 /// </summary>
 public sealed class ChangeTable(TableClient table)
 {
@@ -88,30 +40,17 @@ public sealed class ChangeTable(TableClient table)
     // A string property holds 64 KiB (32 Ki UTF-16 chars); a state larger than that spreads over numbered properties.
     private const int ChunkChars = 30_000;
     private const int MaxChunks = 30;
+    private const int MaxConflictRetries = 20;
 
     public TableClient Client => table;
 
     public Task EnsureCreatedAsync(CancellationToken cancellationToken) => table.CreateIfNotExistsAsync(cancellationToken);
 
-    /// <summary>The state row and pending outbox rows, in one query; null when the change does not exist.</summary>
-    public async Task<StoredChange?> LoadAsync(ChangeId id, CancellationToken cancellationToken)
+    /// <summary>The change's state; null when it does not exist.</summary>
+    public async Task<ChangeState?> GetAsync(ChangeId id, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {id.ToString()} and (RowKey eq {StateRow} or (RowKey ge {"o-"} and RowKey lt {"o."}))");
-        TableEntity? state = null;
-        var outbox = new List<OutboxRow>();
-        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
-        {
-            if (row.RowKey == StateRow)
-            {
-                state = row;
-            }
-            else
-            {
-                outbox.Add(ReadOutbox(row));
-            }
-        }
-        return state is null ? null : new StoredChange(ReadState(state), state.ETag, ReadClaim(state), outbox);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(id.ToString(), StateRow, cancellationToken: cancellationToken);
+        return row.HasValue ? ReadState(row.Value!) : null;
     }
 
     /// <summary>The change and its history; null when it does not exist.</summary>
@@ -139,7 +78,8 @@ public sealed class ChangeTable(TableClient table)
                     row.GetString("Detail")));
             }
         }
-        return state is null ? null : new ChangeView(state, history);
+        // A zombie write of an older transition may have left history beyond the state it lost to; show what the state reached.
+        return state is null ? null : new ChangeView(state, [.. history.Where(h => h.Sequence <= state.Version).OrderBy(h => h.Sequence)]);
     }
 
     /// <summary>Every change, newest first, from the state rows' list columns.</summary>
@@ -150,8 +90,12 @@ public sealed class ChangeTable(TableClient table)
         string[] columns = ["PartitionKey", "Stage", "Pattern", "Asset", "Severity", "Production", "Owner", "Detected", "UpdatedAt"];
         await foreach (var row in table.QueryAsync<TableEntity>(filter, select: columns, cancellationToken: cancellationToken))
         {
+            if (!ChangeId.TryParse(row.PartitionKey, out var id))
+            {
+                continue;
+            }
             summaries.Add(new ChangeSummary(
-                ChangeId.Parse(row.PartitionKey),
+                id.Value,
                 Enum.Parse<ChangeStage>(row.GetString("Stage")),
                 row.GetString("Pattern"),
                 row.GetString("Asset"),
@@ -164,159 +108,74 @@ public sealed class ChangeTable(TableClient table)
         return [.. summaries.OrderByDescending(s => s.Id.Day).ThenByDescending(s => s.Id.Sequence).Take(max)];
     }
 
-    /// <summary>Every undispatched outbox row of every change (without its body), for a sweep to judge.</summary>
-    public async Task<IReadOnlyList<(ChangeId Change, OutboxRow Row)>> PendingOutboxAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens a change: its state and first history rows, added together. When the change exists already (a retried
+    /// opening), nothing is written and the stored state is returned: the first opening is the record.
+    /// </summary>
+    public async Task<ChangeState> OpenAsync(ChangeState state, IReadOnlyList<ChainHistoryEntry> history, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var pending = new List<(ChangeId, OutboxRow)>();
-        var filter = TableClient.CreateQueryFilter($"RowKey ge {"o-"} and RowKey lt {"o."}");
-        string[] columns = ["PartitionKey", "RowKey", "Kind", "DelayMs", "CommittedAt", "Claimant", "ClaimedAt", "Attempt", "CausedBy"];
-        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: columns, cancellationToken: cancellationToken))
+        ArgumentNullException.ThrowIfNull(state);
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, StateEntity(state, now)) };
+        actions.AddRange(history.Select(h => new TableTransactionAction(TableTransactionActionType.UpsertReplace, HistoryEntity(state.Id, h))));
+        try
         {
-            if (ChangeId.TryParse(row.PartitionKey, out var id))
-            {
-                pending.Add((id.Value, ReadOutbox(row)));
-            }
+            await table.SubmitTransactionAsync(actions, cancellationToken);
+            return state;
         }
-        return pending;
+        catch (TableTransactionFailedException e) when (e.Status == 409)
+        {
+            return await GetAsync(state.Id, cancellationToken)
+                ?? throw new InvalidOperationException($"{state.Id} exists and cannot be read", e);
+        }
     }
 
     /// <summary>
-    /// Writes a transition: the new state (added when <paramref name="ifMatch"/> is null, else replaced If-Match),
-    /// its history rows and its outbox rows, claimed by <paramref name="claimant"/>, in one transaction; and in the same
-    /// transaction deletes <paramref name="settled"/>, earlier outbox rows known to be dispatched.
+    /// Records a transition: the state it reached and the history rows that led there. Idempotent: a state the table
+    /// already holds at this version or later is left alone (a retried or a late duplicate write changes nothing), and
+    /// the history rows, whose content the transition fixes, are upserted by sequence.
     /// </summary>
-    /// <returns>The outbox rows as stored, with their ETags.</returns>
-    /// <exception cref="ChangeConflictException">The state row moved since it was read, the change already exists, or a settled row changed.</exception>
-    public async Task<IReadOnlyList<OutboxRow>> CommitAsync(
-        ETag? ifMatch,
-        ChangeState state,
-        IReadOnlyList<ChainHistoryEntry> history,
-        IReadOnlyList<OutboxItem> outbox,
-        string claimant,
-        DateTimeOffset now,
-        CancellationToken cancellationToken,
-        string causedBy = "",
-        IReadOnlyList<OutboxRow>? settled = null) =>
-        (await CommitTransitionAsync(ifMatch, state, history, outbox, claimant, now, causedBy, settled, cancellationToken)).Outbox;
-
-    /// <summary>As <see cref="CommitAsync"/>, also returning the state row's new ETag, so the next write need not re-read it.</summary>
-    /// <exception cref="ChangeConflictException">The state row moved since it was read, the change already exists, or a settled row changed.</exception>
-    public async Task<CommittedTransition> CommitTransitionAsync(
-        ETag? ifMatch,
-        ChangeState state,
-        IReadOnlyList<ChainHistoryEntry> history,
-        IReadOnlyList<OutboxItem> outbox,
-        string claimant,
-        DateTimeOffset now,
-        string causedBy,
-        IReadOnlyList<OutboxRow>? settled,
-        CancellationToken cancellationToken)
+    /// <returns>Whether this call moved the state row.</returns>
+    public async Task<bool> RecordAsync(ChangeState state, IReadOnlyList<ChainHistoryEntry> history, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var id = state.Id.ToString();
-        var actions = new List<TableTransactionAction>(1 + history.Count + outbox.Count)
+        ArgumentNullException.ThrowIfNull(state);
+        var id = state.Id;
+        for (var attempt = 0; ; attempt++)
         {
-            ifMatch is { } etag
-                ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, StateEntity(state, now), etag)
-                : new TableTransactionAction(TableTransactionActionType.Add, StateEntity(state, now)),
-        };
-        foreach (var entry in history)
-        {
-            actions.Add(new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(id, HistoryKey(entry.Sequence))
+            var current = await table.GetEntityIfExistsAsync<TableEntity>(id.ToString(), StateRow, ["Version"], cancellationToken);
+            if (current.HasValue && (current.Value!.GetInt32("Version") ?? 0) >= state.Version)
             {
-                ["At"] = entry.At,
-                ["Event"] = entry.Event,
-                ["From"] = entry.From.ToString(),
-                ["To"] = entry.To.ToString(),
-                ["Actor"] = entry.Actor,
-                ["Detail"] = entry.Detail,
-            }));
-        }
-        var rows = new List<OutboxRow>(outbox.Count);
-        for (var i = 0; i < outbox.Count; i++)
-        {
-            var item = outbox[i];
-            var row = new OutboxRow($"o-{state.Version:D6}-{i:D2}", item.Kind, item.Body, item.Delay, now, claimant, now, 1, causedBy, default);
-            rows.Add(row);
-            actions.Add(new TableTransactionAction(TableTransactionActionType.Add, OutboxEntity(id, row)));
-        }
-        actions.AddRange((settled ?? []).Select(r =>
-            new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id, r.RowKey), r.ETag)));
-
-        Response<IReadOnlyList<Response>> response;
-        try
-        {
-            response = await table.SubmitTransactionAsync(actions, cancellationToken);
-        }
-        catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404)
-        {
-            throw new ChangeConflictException(state.Id, e.Status, e);
-        }
-        var first = 1 + history.Count;
-        return new CommittedTransition(
-            response.Value[0].Headers.ETag,
-            [.. rows.Select((r, i) => r with { ETag = response.Value[first + i].Headers.ETag ?? ETag.All })]);
-    }
-
-    /// <summary>Marks a write step as run by one queue message, If-Match the state row; returns the new ETag.</summary>
-    /// <exception cref="ChangeConflictException">The state row moved since it was read.</exception>
-    public async Task<ETag> ClaimStepAsync(ChangeId id, ETag ifMatch, StepClaim claim, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var response = await table.UpdateEntityAsync(new TableEntity(id.ToString(), StateRow)
+                return false;
+            }
+            var actions = new List<TableTransactionAction>
             {
-                ["StepClaim"] = $"{claim.Step}|{claim.MessageId}",
-                ["StepClaimedAt"] = claim.At,
-            }, ifMatch, TableUpdateMode.Merge, cancellationToken);
-            return response.Headers.ETag ?? ETag.All;
-        }
-        catch (RequestFailedException e) when (e.Status is 412 or 404)
-        {
-            throw new ChangeConflictException(id, e.Status, e);
-        }
-    }
-
-    /// <summary>Takes over outbox rows (If-Match each), all or none; null when another dispatcher got there first.</summary>
-    public async Task<IReadOnlyList<OutboxRow>?> ClaimOutboxAsync(
-        ChangeId id, IReadOnlyList<OutboxRow> rows, string claimant, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var claimed = rows.Select(r => r with { Claimant = claimant, ClaimedAt = now, Attempt = r.Attempt + 1 }).ToList();
-        var actions = claimed.Select((r, i) => new TableTransactionAction(
-            TableTransactionActionType.UpdateMerge,
-            new TableEntity(id.ToString(), r.RowKey) { ["Claimant"] = r.Claimant, ["ClaimedAt"] = r.ClaimedAt, ["Attempt"] = r.Attempt },
-            rows[i].ETag));
-        try
-        {
-            var response = await table.SubmitTransactionAsync(actions, cancellationToken);
-            return [.. claimed.Select((r, i) => r with { ETag = response.Value[i].Headers.ETag ?? ETag.All })];
-        }
-        catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Marks rows dispatched by deleting them (If-Match); false when another dispatcher took them over meanwhile.</summary>
-    public async Task<bool> DeleteOutboxAsync(ChangeId id, IReadOnlyList<OutboxRow> rows, CancellationToken cancellationToken)
-    {
-        if (rows.Count == 0)
-        {
-            return true;
-        }
-        try
-        {
-            await table.SubmitTransactionAsync(
-                rows.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id.ToString(), r.RowKey), r.ETag)),
-                cancellationToken);
-            return true;
-        }
-        catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
-        {
-            return false;
+                current.HasValue
+                    ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, StateEntity(state, now), current.Value!.ETag)
+                    : new TableTransactionAction(TableTransactionActionType.Add, StateEntity(state, now)),
+            };
+            actions.AddRange(history.Select(h => new TableTransactionAction(TableTransactionActionType.UpsertReplace, HistoryEntity(id, h))));
+            try
+            {
+                await table.SubmitTransactionAsync(actions, cancellationToken);
+                return true;
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && attempt < MaxConflictRetries)
+            {
+                // Another writer of this change got in between our read and our write: look again.
+            }
         }
     }
 
     private static string HistoryKey(int sequence) => $"h-{sequence:D6}";
+
+    private static TableEntity HistoryEntity(ChangeId id, ChainHistoryEntry entry) => new(id.ToString(), HistoryKey(entry.Sequence))
+    {
+        ["At"] = entry.At,
+        ["Event"] = entry.Event,
+        ["From"] = entry.From.ToString(),
+        ["To"] = entry.To.ToString(),
+        ["Actor"] = entry.Actor,
+        ["Detail"] = entry.Detail,
+    };
 
     private static TableEntity StateEntity(ChangeState state, DateTimeOffset now)
     {
@@ -357,38 +216,4 @@ public sealed class ChangeTable(TableClient table)
     }
 
     private static string ChunkName(int i) => i == 0 ? "State" : $"State{i}";
-
-    private static StepClaim? ReadClaim(TableEntity row)
-    {
-        if (row.GetString("StepClaim") is not { Length: > 0 } claim)
-        {
-            return null;
-        }
-        var bar = claim.IndexOf('|', StringComparison.Ordinal);
-        return new StepClaim(Enum.Parse<ChainStep>(claim[..bar]), claim[(bar + 1)..], row.GetDateTimeOffset("StepClaimedAt") ?? DateTimeOffset.MinValue);
-    }
-
-    private static TableEntity OutboxEntity(string partition, OutboxRow row) => new(partition, row.RowKey)
-    {
-        ["Kind"] = row.Kind.ToString(),
-        ["Body"] = row.Body,
-        ["DelayMs"] = (long)row.Delay.TotalMilliseconds,
-        ["CommittedAt"] = row.CommittedAt,
-        ["Claimant"] = row.Claimant,
-        ["ClaimedAt"] = row.ClaimedAt,
-        ["Attempt"] = row.Attempt,
-        ["CausedBy"] = row.CausedBy,
-    };
-
-    private static OutboxRow ReadOutbox(TableEntity row) => new(
-        row.RowKey,
-        Enum.Parse<OutboxKind>(row.GetString("Kind")),
-        row.GetString("Body") ?? "",
-        TimeSpan.FromMilliseconds(row.GetInt64("DelayMs") ?? 0),
-        row.GetDateTimeOffset("CommittedAt")!.Value,
-        row.GetString("Claimant") ?? "",
-        row.GetDateTimeOffset("ClaimedAt") ?? DateTimeOffset.MinValue,
-        row.GetInt32("Attempt") ?? 1,
-        row.GetString("CausedBy") ?? "",
-        row.ETag);
 }

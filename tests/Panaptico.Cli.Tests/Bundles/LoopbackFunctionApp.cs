@@ -28,13 +28,14 @@ public sealed class LoopbackFunctionApp : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var connectionString = await TestStorage.ConnectionStringAsync();
-        _app = FunctionApp.Build([], builder =>
+        _app = FunctionApp.BuildStandalone([], builder =>
         {
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["Functions:Mode"] = nameof(HostingMode.Standalone),
+                ["AzureFunctionsJobHost:extensions:durableTask:hubName"] = TestStorage.UniqueName("hub"),
+                ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:partitionCount"] = "1",
                 ["Functions:HostId"] = TestStorage.UniqueName("host"),
                 ["Panaptico:StoragePrefix"] = TestStorage.UniqueName("p"),
                 ["AzureWebJobsStorage"] = connectionString,

@@ -127,9 +127,18 @@ public sealed class LedgerCommandsTests : IDisposable
         }
 
         var path = Path.Combine(_dir, name);
-        await LedgerExportFiles.WriteAsync(path, LedgerExportFormat.Jsonl, new MerkleFrontier(), null, System.Linq.AsyncEnumerable.ToAsyncEnumerable(lines),
+        await LedgerExportFiles.WriteAsync(path, LedgerExportFormat.Jsonl, new MerkleFrontier(), null, Stream(lines),
             _signer, _signer.PublicKey, Origin, (null, null), default);
         return path;
+    }
+
+    private static async IAsyncEnumerable<string> Stream(IEnumerable<string> lines)
+    {
+        foreach (var line in lines)
+        {
+            await Task.Yield();
+            yield return line;
+        }
     }
 
     private static void FlipByte(string path, string marker)

@@ -12,8 +12,8 @@ using Panaptico.Testing;
 namespace Panaptico.Connectors.Tests.AzureStorage;
 
 /// <summary>
-/// The walkthrough on Azurite, with the pure chain driven inline by the step handlers the durable chain will run
-/// from queues: each due step does its side effect through the connector and feeds the result back as an event.
+/// The walkthrough on Azurite, with the pure chain driven inline as its orchestration drives it: the side effect due at
+/// each working stage runs through the connector and its result goes back to the chain as an event.
 /// </summary>
 public class ChainWalkthroughTests
 {
@@ -54,9 +54,9 @@ public class ChainWalkthroughTests
         state = await runner.ApplyAsync(state, Sign(state, account.Time.GetUtcNow()));
 
         account.Time.Advance(TimeSpan.FromDays(31));
-        var outcome = runner.Chain.Apply(state, new RevertRequested(Operator, account.Time.GetUtcNow()));
+        var outcome = runner.Chain.Decide(state, new RevertRequested(Operator, account.Time.GetUtcNow()));
 
-        Assert.Equal(RefusalCode.Gone, Assert.IsType<ChainRefusal>(outcome).Code);
+        Assert.Equal(RefusalCode.Expired, Assert.IsType<ChainRefusal>(outcome).Code);
         Assert.Equal(PublicAccessType.None, (await container.GetAccessPolicyAsync()).Value.BlobPublicAccess);
     }
 
@@ -88,7 +88,7 @@ public class ChainWalkthroughTests
         throw new FileNotFoundException("approval-routes.sample.yaml not found above the test binaries");
     });
 
-    /// <summary>What the queue handlers will do, run inline: no queues, no persistence, same calls.</summary>
+    /// <summary>What the orchestration's activities do, run inline: no engine, no persistence, same calls.</summary>
     private sealed class InlineChainRunner(ChangeChain chain, AzuriteAccount account, string containerName)
     {
         public ChangeChain Chain => chain;
@@ -104,31 +104,23 @@ public class ChainWalkthroughTests
         }
 
         public async Task<ChangeState> ApplyAsync(ChangeState state, ChainEvent e) =>
-            await DrainAsync(Assert.IsType<ChainTransition>(chain.Apply(state, e)));
+            await DrainAsync(Assert.IsType<ChainTransition>(chain.Decide(state, e)));
 
+        /// <summary>Runs the side effect due at each working stage until the change waits (approval, rollback window) or ends.</summary>
         private async Task<ChangeState> DrainAsync(ChainTransition transition)
         {
-            var pending = new Queue<ChainMessage>();
-            var state = Take(transition, pending);
-            while (pending.TryDequeue(out var message))
+            var state = Take(transition);
+            while (state.Stage.StepAt() is { } step)
             {
-                if (message.Delay > TimeSpan.Zero || !ChangeChain.IsDue(state, message.Step))
-                {
-                    continue; // timers are not driven here; stale steps are acked unrun
-                }
-                var e = await RunStepAsync(state, message.Step);
-                state = Take(Assert.IsType<ChainTransition>(chain.Apply(state, e)), pending);
+                var e = await RunStepAsync(state, step);
+                state = Take(Assert.IsType<ChainTransition>(chain.Decide(state, e)));
             }
             return state;
         }
 
-        private ChangeState Take(ChainTransition transition, Queue<ChainMessage> pending)
+        private ChangeState Take(ChainTransition transition)
         {
             Ledger.AddRange(transition.Ledger);
-            foreach (var message in transition.Messages)
-            {
-                pending.Enqueue(message);
-            }
             return transition.State;
         }
 
@@ -151,7 +143,7 @@ public class ChainWalkthroughTests
                 case ChainStep.StoreRollbackBundle:
                     return new RollbackBundleStored(now, $"memory://rollback-vault/{state.Id}.bundle.json");
                 case ChainStep.SendCloseOut:
-                    _ = chain.CloseOutNotification(state);
+                    _ = ChangeChain.CloseOutNotification(state);
                     return new CloseOutSent(now);
                 case ChainStep.RestoreFromBackup:
                     await account.Connector.ExecuteAsync(ChangeChain.OperationFor(state, step), ct);

@@ -17,8 +17,8 @@ public class RemediationJsonTests
         var container = Samples.Container(policies: policy);
         var finding = new LongLivedWriteAccessPolicy().Detect(Samples.Account(null, container))[0];
         var state = chain.Open(ChangeId.Parse("CHG-2026-0415-002"), finding, "system:scan", Samples.Detected).State;
-        state = ((ChainTransition)chain.Apply(state, new ApprovalGranted(Samples.Approver(), Samples.Detected.AddMinutes(1)))).State;
-        state = ((ChainTransition)chain.Apply(state, new BackupTaken(Samples.Detected.AddMinutes(2), container, "vault/x", "ab"))).State;
+        state = ((ChainTransition)chain.Decide(state, new ApprovalGranted(Samples.Approver(), Samples.Detected.AddMinutes(1)))).State;
+        state = ((ChainTransition)chain.Decide(state, new BackupTaken(Samples.Detected.AddMinutes(2), container, "vault/x", "ab"))).State;
 
         var json = JsonSerializer.Serialize(state, RemediationJson.Options);
         var back = JsonSerializer.Deserialize<ChangeState>(json, RemediationJson.Options)!;

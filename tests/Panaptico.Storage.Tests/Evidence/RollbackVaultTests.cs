@@ -39,11 +39,12 @@ public class RollbackVaultTests
     public async Task Writing_a_snapshot_again_keeps_the_first_one()
     {
         var vault = new RollbackVault(await EvidenceStorage.ContainerAsync("rollback"), _time);
-        await vault.PutAsync("CHG-1", "acl.json", new MemoryStream("first"u8.ToArray()), default);
+        var first = await vault.PutAsync("CHG-1", "acl.json", new MemoryStream("first"u8.ToArray()), default);
         _time.Advance(TimeSpan.FromMinutes(5));
 
         var again = await vault.PutAsync("CHG-1", "acl.json", new MemoryStream("second"u8.ToArray()), default);
 
+        Assert.Equal((true, false), (first.Created, again.Created));
         var (_, content) = await vault.OpenAsync("CHG-1", "acl.json", default);
         using var reader = new StreamReader(content);
         Assert.Equal("first", await reader.ReadToEndAsync());

@@ -1,18 +1,12 @@
 using Microsoft.Extensions.Time.Testing;
-using Panaptico.Core.Governance.Approvals;
 using Panaptico.Core.Remediation;
 using Panaptico.Core.Remediation.Assets;
-using Panaptico.Core.Remediation.Chain;
 using Panaptico.Storage.Account;
-using Panaptico.Storage.Evidence;
-using Panaptico.Storage.Ledger;
-using Panaptico.Storage.Notifications;
-using Panaptico.Storage.Remediation;
 using Panaptico.Testing;
 
 namespace Panaptico.Storage.Tests.Remediation;
 
-/// <summary>One test's remediation storage on the run's Azurite (tables, queue, vault, ledger under a unique prefix).</summary>
+/// <summary>One test's changes table on the run's Azurite, under a unique prefix.</summary>
 public sealed class ChainStorage
 {
     private ChainStorage(StorageAccount account, StorageNames names)
@@ -25,39 +19,13 @@ public sealed class ChainStorage
     public StorageAccount Account { get; }
     public StorageNames Names { get; }
     public Azure.Data.Tables.TableClient Table { get; }
-    public Azure.Storage.Queues.QueueClient Queue => Account.Queues.GetQueueClient(Names.Queue("remediation"));
 
     public static async Task<ChainStorage> CreateAsync()
     {
         var storage = new ChainStorage(StorageAccount.FromConnectionString(await TestStorage.ConnectionStringAsync()),
             new StorageNames(TestStorage.UniqueName("chain")));
         await storage.Table.CreateAsync();
-        await storage.Account.Tables.GetTableClient(storage.Names.LedgerTable).CreateAsync();
-        await storage.Account.Tables.GetTableClient(storage.Names.OutboxTable).CreateAsync();
         return storage;
-    }
-
-    /// <summary>A chain instance on this storage, as one app instance would build it (no connector: no step runs here).</summary>
-    public async Task<(DurableChangeChain Chain, TableLedger Ledger)> InstanceAsync(TimeProvider time, ChainFaults? faults = null, ApprovalRules? rules = null)
-    {
-        var ledger = new TableLedger(Account.Tables.GetTableClient(Names.LedgerTable), time);
-        var chain = new DurableChangeChain(
-            new ChangeChain(PatternRegistry.Default, new RemediationPolicy(), rules),
-            PatternRegistry.Default,
-            new ChangeTable(Table),
-            new ChangeIdCounter(Table),
-            new OpenChangeIndex(Table),
-            Queue,
-            new RollbackVault(Account.Blobs.GetBlobContainerClient(Names.RollbackVaultContainer), time),
-            new GovernedAccounts([]),
-            ledger,
-            new LedgerReplayCheck(ledger),
-            new OutboxNotifier(Account.Tables.GetTableClient(Names.OutboxTable), time),
-            time,
-            new DurableChainOptions { DispatchLease = TimeSpan.FromSeconds(30) },
-            faults);
-        await chain.EnsureCreatedAsync(CancellationToken.None);
-        return (chain, ledger);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Remediation;
 using Panaptico.Core.Remediation.Chain;
@@ -9,30 +10,68 @@ namespace Panaptico.Storage.Tests.Remediation;
 public class ChangeTableTests
 {
     private static readonly Principal Nina = new("u-nina", "nina.ramirez", new HashSet<string> { Role.Approver });
-    private static readonly Principal Ravi = new("u-ravi", "ravi", new HashSet<string> { Role.Approver });
 
     [Fact]
-    public async Task A_transition_decided_on_a_stale_state_is_refused_and_writes_no_history_or_outbox()
+    public async Task Opening_twice_keeps_the_first_opening_and_returns_it()
     {
         var storage = await ChainStorage.CreateAsync();
         var table = new ChangeTable(storage.Table);
-        var chain = new ChangeChain(PatternRegistry.Default, new RemediationPolicy());
         var time = ChainStorage.Clock();
-        var opened = chain.Open(ChangeId.For(time.GetUtcNow(), 114), ChainStorage.LongLivedPolicy("exports", true, time.GetUtcNow()), "system:scan", time.GetUtcNow());
-        await table.CommitAsync(null, opened.State, opened.History, [new OutboxItem(OutboxKind.Message, "open")], "a", time.GetUtcNow(), CancellationToken.None);
-        var read = (await table.LoadAsync(opened.State.Id, CancellationToken.None))!;
-        var approve = (ChainTransition)chain.Apply(read.State, new ApprovalGranted(Nina, time.GetUtcNow()));
-        var deny = (ChainTransition)chain.Apply(read.State, new ApprovalDenied(Ravi, time.GetUtcNow(), "not now"));
+        var id = ChangeId.For(time.GetUtcNow(), 114);
+        var chain = new ChangeChain(PatternRegistry.Default, new RemediationPolicy());
+        var first = chain.Open(id, ChainStorage.LongLivedPolicy("exports", true, time.GetUtcNow()), "system:scan", time.GetUtcNow());
+        var second = chain.Open(id, ChainStorage.LongLivedPolicy("exports", true, time.GetUtcNow()), "system:other", time.GetUtcNow());
 
-        await table.CommitAsync(read.ETag, approve.State, approve.History, [new OutboxItem(OutboxKind.Message, "approve")], "a", time.GetUtcNow(), CancellationToken.None);
-        await Assert.ThrowsAsync<ChangeConflictException>(() =>
-            table.CommitAsync(read.ETag, deny.State, deny.History, [new OutboxItem(OutboxKind.Message, "deny")], "b", time.GetUtcNow(), CancellationToken.None));
+        var opened = await table.OpenAsync(first.State, first.History, time.GetUtcNow(), CancellationToken.None);
+        var again = await table.OpenAsync(second.State, second.History, time.GetUtcNow(), CancellationToken.None);
+
+        Assert.Equal("system:scan", opened.RequestedBy);
+        Assert.Equal("system:scan", again.RequestedBy);
+        var view = (await table.ViewAsync(id, CancellationToken.None))!;
+        Assert.Equal(["change.opened", "change.approval-requested"], view.History.Select(h => h.Event));
+    }
+
+    [Fact]
+    public async Task Recording_a_transition_again_or_an_older_one_late_changes_nothing()
+    {
+        var storage = await ChainStorage.CreateAsync();
+        var table = new ChangeTable(storage.Table);
+        var time = ChainStorage.Clock();
+        var chain = new ChangeChain(PatternRegistry.Default, new RemediationPolicy());
+        var opened = chain.Open(ChangeId.For(time.GetUtcNow(), 7), ChainStorage.LongLivedPolicy("exports", true, time.GetUtcNow()), "system:scan", time.GetUtcNow());
+        await table.OpenAsync(opened.State, opened.History, time.GetUtcNow(), CancellationToken.None);
+        var approved = (ChainTransition)chain.Decide(opened.State, new ApprovalGranted(Nina, time.GetUtcNow()));
+        var backedUp = (ChainTransition)chain.Decide(approved.State,
+            new BackupTaken(time.GetUtcNow(), opened.State.Finding.State, "vault/backup.json", "ab"));
+
+        Assert.True(await table.RecordAsync(approved.State, approved.History, time.GetUtcNow(), CancellationToken.None));
+        Assert.True(await table.RecordAsync(backedUp.State, backedUp.History, time.GetUtcNow(), CancellationToken.None));
+        Assert.False(await table.RecordAsync(backedUp.State, backedUp.History, time.GetUtcNow(), CancellationToken.None));
+        Assert.False(await table.RecordAsync(approved.State, approved.History, time.GetUtcNow(), CancellationToken.None));
 
         var view = (await table.ViewAsync(opened.State.Id, CancellationToken.None))!;
-        Assert.Equal(ChangeStage.Backup, view.State.Stage);
-        Assert.Equal(["change.opened", "change.approval-requested", "change.approved"], view.History.Select(h => h.Event));
-        var stored = (await table.LoadAsync(opened.State.Id, CancellationToken.None))!;
-        Assert.Equal(["open", "approve"], stored.Outbox.Select(o => o.Body));
+        Assert.Equal(ChangeStage.Fix, view.State.Stage);
+        Assert.Equal(["change.opened", "change.approval-requested", "change.approved", "change.backed-up"], view.History.Select(h => h.Event));
+        Assert.Equal(ChangeStage.Fix, Assert.Single(await table.ListAsync(10, CancellationToken.None)).Stage);
+    }
+
+    [Fact]
+    public async Task Two_transitions_recorded_together_write_every_history_row()
+    {
+        var storage = await ChainStorage.CreateAsync();
+        var table = new ChangeTable(storage.Table);
+        var time = ChainStorage.Clock();
+        var chain = new ChangeChain(PatternRegistry.Default, new RemediationPolicy());
+        var opened = chain.Open(ChangeId.For(time.GetUtcNow(), 8), ChainStorage.LongLivedPolicy("exports", true, time.GetUtcNow()), "system:scan", time.GetUtcNow());
+        await table.OpenAsync(opened.State, opened.History, time.GetUtcNow(), CancellationToken.None);
+        var approved = (ChainTransition)chain.Decide(opened.State, new ApprovalGranted(Nina, time.GetUtcNow()));
+        var backedUp = (ChainTransition)chain.Decide(approved.State,
+            new BackupTaken(time.GetUtcNow(), opened.State.Finding.State, "vault/backup.json", "ab"));
+
+        await table.RecordAsync(backedUp.State, [.. approved.History, .. backedUp.History], time.GetUtcNow(), CancellationToken.None);
+
+        var view = (await table.ViewAsync(opened.State.Id, CancellationToken.None))!;
+        Assert.Equal([1, 2, 3, 4], view.History.Select(h => h.Sequence));
     }
 
     [Fact]
@@ -45,12 +84,10 @@ public class ChangeTableTests
         var finding = ChainStorage.LongLivedPolicy("padded", false, time.GetUtcNow(), metadataBytes: 80_000);
         var opened = chain.Open(ChangeId.For(time.GetUtcNow(), 1), finding, "system:scan", time.GetUtcNow());
 
-        await table.CommitAsync(null, opened.State, opened.History, [], "a", time.GetUtcNow(), CancellationToken.None);
+        await table.OpenAsync(opened.State, opened.History, time.GetUtcNow(), CancellationToken.None);
 
-        var read = (await table.LoadAsync(opened.State.Id, CancellationToken.None))!.State;
+        var read = (await table.GetAsync(opened.State.Id, CancellationToken.None))!;
         Assert.Equal(finding.Tags.Count, read.Finding.Tags.Count);
-        Assert.Equal(
-            System.Text.Json.JsonSerializer.Serialize(opened.State, RemediationJson.Options),
-            System.Text.Json.JsonSerializer.Serialize(read, RemediationJson.Options));
+        Assert.Equal(JsonSerializer.Serialize(opened.State, RemediationJson.Options), JsonSerializer.Serialize(read, RemediationJson.Options));
     }
 }

@@ -48,5 +48,11 @@ public sealed record RevertRequested(Principal By, DateTimeOffset At) : ChainEve
 /// <summary>The asset read back after a revert's inverse ran.</summary>
 public sealed record RevertObserved(DateTimeOffset At, AssetState Observed) : ChainEvent(At);
 
-/// <summary>A step's message was dequeued too often (or failed for good). <paramref name="Error"/> must hold no secrets.</summary>
-public sealed record StepPoisoned(ChainStep Step, int DequeueCount, string Error, DateTimeOffset At) : ChainEvent(At);
+/// <summary>
+/// A step's side effect failed on every attempt its retry policy allowed. <paramref name="Error"/> must hold no secrets
+/// (the kind of error and the storage status, never request details).
+/// </summary>
+public sealed record StepFailed(ChainStep Step, int Attempts, string Error, DateTimeOffset At) : ChainEvent(At);
+
+/// <summary>The rollback window's timer fired: the rollback bundle expired and the change is settled for the audit.</summary>
+public sealed record RollbackWindowClosed(DateTimeOffset At) : ChainEvent(At);

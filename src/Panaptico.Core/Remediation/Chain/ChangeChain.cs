@@ -11,10 +11,11 @@ using Panaptico.Core.Remediation.Tickets;
 namespace Panaptico.Core.Remediation.Chain;
 
 /// <summary>
-/// The remediation chain as a pure state machine: (state, event) → transition, duplicate or refusal.
-/// It reads no clock and does no I/O; handlers perform a step's side effect, then feed its result back as an event.
-/// A refused or duplicate event changes nothing. Given approval rules, a change that waits for people
-/// routes an <see cref="ApprovalGate"/> and moves only once every seat is signed; without them, one tap decides.
+/// The remediation chain's decisions, pure: <see cref="Open"/> makes a change's ticket, plan and approval route;
+/// <see cref="Decide"/> answers (state, event) with a transition, a duplicate or a refusal. It reads no clock and does no
+/// I/O, so the orchestration that holds the flow asks it, replays included, and the HTTP functions ask it the same
+/// question before raising an event. A refused or duplicate event changes nothing. Given approval rules, a change that
+/// waits for people routes an <see cref="ApprovalGate"/> and moves only once every seat is signed; without them, one tap decides.
 /// </summary>
 public sealed class ChangeChain
 {
@@ -24,16 +25,17 @@ public sealed class ChangeChain
     private readonly RemediationPolicy _policy;
     private readonly Func<ApprovalRules>? _approvalRules;
 
-    public ChangeChain(PatternRegistry patterns, RemediationPolicy policy, ApprovalRules? approvalRules = null)
+    /// <param name="policy">Read by <see cref="Open"/> only: a change carries the terms it opened under, and every later decision reads those.</param>
+    public ChangeChain(PatternRegistry patterns, RemediationPolicy? policy = null, ApprovalRules? approvalRules = null)
         : this(patterns, policy, approvalRules is null ? null : () => approvalRules)
     {
     }
 
     /// <param name="approvalRules">Read when a change is routed, so a host can load its rules file lazily; a throw fails that routing.</param>
-    public ChangeChain(PatternRegistry patterns, RemediationPolicy policy, Func<ApprovalRules>? approvalRules)
+    public ChangeChain(PatternRegistry patterns, RemediationPolicy? policy, Func<ApprovalRules>? approvalRules)
     {
         _patterns = patterns;
-        _policy = policy;
+        _policy = policy ?? new RemediationPolicy();
         _approvalRules = approvalRules;
     }
 
@@ -64,6 +66,8 @@ public sealed class ChangeChain
             Stage = ChangeStage.Ticket,
             Version = 0,
             OpenedAt = at,
+            RollbackWindow = _policy.RollbackWindow,
+            AuditChannel = _policy.AuditChannel,
         };
         var step = new Step(state, at);
         var opened = ticket.ToJson();
@@ -81,7 +85,6 @@ public sealed class ChangeChain
                 ApprovalOutcome.Granted, ApprovalMode.Auto, _policy.AutoApproverId, _policy.AutoApproverId, at, "non-production asset", false);
             step.State = step.State with { Approval = approval };
             step.Move(ChangeStage.Backup, "change.approved", _policy.AutoApproverId, "approved by policy: non-production asset", Approved(approval));
-            step.Enqueue(ChainStep.TakeBackup);
         }
         else
         {
@@ -95,7 +98,7 @@ public sealed class ChangeChain
                     var why = $"approval cannot be routed: {routed.Refusal.Message}";
                     step.State = step.State with { Outcome = why };
                     step.Move(ChangeStage.Stuck, "change.stuck", SystemActor, why, new JsonObject { ["reason"] = why, ["changed"] = false });
-                    step.Notify(Announce("change.stuck", _policy.AuditChannel, $"{id} stuck", why));
+                    step.Notify(Announce("change.stuck", state.AuditChannel, $"{id} stuck", why));
                     return step.Done();
                 }
                 step.State = step.State with { ApprovalGate = routed.Value };
@@ -112,7 +115,6 @@ public sealed class ChangeChain
                 ["production"] = production,
                 ["irreversible"] = pattern.IrreversibleReason,
             });
-            step.Enqueue(ChainStep.ExpireApproval, _policy.ApprovalExpiry);
             step.Notify(new Notification(
                 "change.approval-requested",
                 ticket.Owner,
@@ -136,9 +138,6 @@ public sealed class ChangeChain
         return step.Done();
     }
 
-    /// <summary>Whether a step's message is due now; a handler acks a message that is not, without running it.</summary>
-    public static bool IsDue(ChangeState state, ChainStep step) => state.Stage == step.DueAt();
-
     /// <summary>The write a due step executes through the connector (fix, automatic restore, or revert).</summary>
     public static StorageOperation OperationFor(ChangeState state, ChainStep step) => step switch
     {
@@ -150,10 +149,11 @@ public sealed class ChangeChain
     };
 
     /// <summary>The close-out notification the Alert step sends.</summary>
-    public Notification CloseOutNotification(ChangeState state) =>
-        (state.CloseOut ?? throw new InvalidOperationException($"{state.Id} has no close-out yet")).ToNotification(_policy.AuditChannel);
+    public static Notification CloseOutNotification(ChangeState state) =>
+        (state.CloseOut ?? throw new InvalidOperationException($"{state.Id} has no close-out yet")).ToNotification(state.AuditChannel);
 
-    public ChainOutcome Apply(ChangeState state, ChainEvent @event) => @event switch
+    /// <summary>What <paramref name="event"/> does to a change in <paramref name="state"/>; deterministic in its arguments.</summary>
+    public ChainOutcome Decide(ChangeState state, ChainEvent @event) => @event switch
     {
         ApprovalGranted e => Grant(state, e),
         ApprovalDenied e => Deny(state, e),
@@ -168,7 +168,8 @@ public sealed class ChangeChain
         RestoreObserved e => Restored(state, e),
         RevertRequested e => RevertAsked(state, e),
         RevertObserved e => Reverted(state, e),
-        StepPoisoned e => Poisoned(state, e),
+        StepFailed e => Failed(state, e),
+        RollbackWindowClosed e => Settled(state, e),
         _ => throw new ArgumentOutOfRangeException(nameof(@event), @event.GetType().Name, "unknown chain event"),
     };
 
@@ -191,7 +192,7 @@ public sealed class ChangeChain
         }
         if (string.Equals(e.Approver.Id, state.RequestedBy, StringComparison.OrdinalIgnoreCase))
         {
-            return new ChainRefusal(RefusalCode.SeparationOfDuties, $"{e.Approver.Id} requested {state.Id} and cannot approve it");
+            return new ChainRefusal(RefusalCode.SegregationOfDuties, $"{e.Approver.Id} requested {state.Id} and cannot approve it");
         }
         if (IrreversibleNotAcknowledged(state, e.AcknowledgesIrreversible) is { } unacknowledged)
         {
@@ -209,7 +210,6 @@ public sealed class ChangeChain
             data["gate"] = GateJson(cleared);
         }
         step.Move(ChangeStage.Backup, "change.approved", e.Approver.Id, rationale, data);
-        step.Enqueue(ChainStep.TakeBackup);
         return step.Done();
     }
 
@@ -378,11 +378,12 @@ public sealed class ChangeChain
     {
         Governance.RefusalCode.Invalid => RefusalCode.Invalid,
         Governance.RefusalCode.Forbidden => RefusalCode.Forbidden,
-        Governance.RefusalCode.SegregationOfDuties => RefusalCode.SeparationOfDuties,
+        Governance.RefusalCode.SegregationOfDuties => RefusalCode.SegregationOfDuties,
         Governance.RefusalCode.NotFound => RefusalCode.NotFound,
-        Governance.RefusalCode.Expired => RefusalCode.Gone,
+        Governance.RefusalCode.Expired => RefusalCode.Expired,
+        Governance.RefusalCode.StaleContext => RefusalCode.StaleContext,
         _ => RefusalCode.Conflict,
-    }, refusal.Message);
+    }, refusal.Message, refusal.Data);
 
     /// <summary>What the approvers review: the ticket, the az command with the predicted state, and how it is undone.</summary>
     private ApprovalRequest ApprovalRequestOf(ChangeState state, ViolationPattern pattern, DateTimeOffset expires)
@@ -471,11 +472,10 @@ public sealed class ChangeChain
             step.Record("change.backed-up", SystemActor, e.Location, backedUp);
             step.State = step.State with { Outcome = why };
             step.Move(ChangeStage.Stuck, "change.stuck", SystemActor, why, new JsonObject { ["reason"] = why, ["changed"] = false });
-            step.Notify(Announce("change.stuck", _policy.AuditChannel, $"{state.Id} stuck", why));
+            step.Notify(Announce("change.stuck", state.AuditChannel, $"{state.Id} stuck", why));
             return step.Done();
         }
         step.Move(ChangeStage.Fix, "change.backed-up", SystemActor, e.Location, backedUp);
-        step.Enqueue(ChainStep.ApplyFix);
         return step.Done();
     }
 
@@ -495,7 +495,6 @@ public sealed class ChangeChain
             ["action"] = state.Plan.Action,
             ["command"] = state.Plan.Command,
         });
-        step.Enqueue(ChainStep.VerifyFix);
         return step.Done();
     }
 
@@ -525,10 +524,9 @@ public sealed class ChangeChain
                 state.BackupLocation!,
                 state.BackupSha256!,
                 e.At,
-                inverse is InversePlan ? e.At + _policy.RollbackWindow : null);
+                inverse is InversePlan ? e.At + state.RollbackWindow : null);
             step.State = step.State with { Bundle = bundle };
             step.Move(ChangeStage.RollbackBundle, "change.verified", SystemActor, "read-back matches the prediction", Checks(verification));
-            step.Enqueue(ChainStep.StoreRollbackBundle);
             return step.Done();
         }
 
@@ -537,14 +535,13 @@ public sealed class ChangeChain
         {
             step.State = step.State with { Restore = restore, Outcome = mismatch };
             step.Move(ChangeStage.Restoring, "change.verify-mismatch", SystemActor, mismatch, Checks(verification));
-            step.Enqueue(ChainStep.RestoreFromBackup);
             return step.Done();
         }
         var why = $"{mismatch}; the fix is irreversible, so nothing was restored";
         step.State = step.State with { Outcome = why };
         step.Record("change.verify-mismatch", SystemActor, mismatch, Checks(verification));
         step.Move(ChangeStage.Stuck, "change.stuck", SystemActor, why, new JsonObject { ["reason"] = why, ["changed"] = true });
-        step.Notify(Announce("change.stuck", _policy.AuditChannel, $"{state.Id} stuck", why));
+        step.Notify(Announce("change.stuck", state.AuditChannel, $"{state.Id} stuck", why));
         return step.Done();
     }
 
@@ -580,7 +577,6 @@ public sealed class ChangeChain
             ["inverse"] = bundle.Inverse is InversePlan plan ? plan.Command : null,
             ["irreversible"] = bundle.Inverse is Irreversible irreversible ? irreversible.Reason : null,
         });
-        step.Enqueue(ChainStep.SendCloseOut);
         return step.Done();
     }
 
@@ -626,13 +622,13 @@ public sealed class ChangeChain
                 ["backup"] = state.BackupLocation,
                 ["command"] = state.Restore.Command,
             });
-            step.Notify(Announce("change.rolled-back", _policy.AuditChannel, $"{state.Id} rolled back", why));
+            step.Notify(Announce("change.rolled-back", state.AuditChannel, $"{state.Id} rolled back", why));
             return step.Done();
         }
         var stuck = $"automatic restore did not verify: {string.Join("; ", check.Mismatches)}";
         step.State = step.State with { Outcome = stuck };
         step.Move(ChangeStage.Stuck, "change.stuck", SystemActor, stuck, new JsonObject { ["reason"] = stuck, ["changed"] = true });
-        step.Notify(Announce("change.stuck", _policy.AuditChannel, $"{state.Id} stuck", stuck));
+        step.Notify(Announce("change.stuck", state.AuditChannel, $"{state.Id} stuck", stuck));
         return step.Done();
     }
 
@@ -654,9 +650,9 @@ public sealed class ChangeChain
         {
             return new ChainRefusal(RefusalCode.Conflict, $"{state.Id} cannot be reverted: {irreversible.Reason}");
         }
-        if (e.At >= state.Bundle.AvailableUntil)
+        if (e.At >= state.Bundle.AvailableUntil || state.SettledAt is not null)
         {
-            return new ChainRefusal(RefusalCode.Gone, $"the rollback bundle of {state.Id} expired at {CloseOut.Iso(state.Bundle.AvailableUntil!.Value)}");
+            return new ChainRefusal(RefusalCode.Expired, $"the rollback bundle of {state.Id} expired at {CloseOut.Iso(state.Bundle.AvailableUntil!.Value)}");
         }
         var request = new RevertRequest(e.By.Id, e.By.Name, e.At);
         var step = new Step(state with { Revert = request }, e.At);
@@ -667,7 +663,6 @@ public sealed class ChangeChain
             ["at"] = CloseOut.Iso(request.At),
             ["command"] = ((InversePlan)state.Bundle.Inverse).Command,
         });
-        step.Enqueue(ChainStep.RevertChange);
         return step.Done();
     }
 
@@ -693,42 +688,66 @@ public sealed class ChangeChain
             var why = $"reverted by {state.Revert!.ById}: state before the fix restored";
             step.State = step.State with { Outcome = why };
             step.Move(ChangeStage.Reverted, "change.reverted", state.Revert.ById, why, Checks(check));
-            step.Notify(Announce("change.reverted", _policy.AuditChannel, $"{state.Id} reverted", why));
+            step.Notify(Announce("change.reverted", state.AuditChannel, $"{state.Id} reverted", why));
             return step.Done();
         }
         var stuck = $"revert did not verify: {string.Join("; ", check.Mismatches)}";
         step.State = step.State with { Outcome = stuck };
         step.Move(ChangeStage.Stuck, "change.stuck", SystemActor, stuck, new JsonObject { ["reason"] = stuck, ["changed"] = true });
-        step.Notify(Announce("change.stuck", _policy.AuditChannel, $"{state.Id} stuck", stuck));
+        step.Notify(Announce("change.stuck", state.AuditChannel, $"{state.Id} stuck", stuck));
         return step.Done();
     }
 
-    private ChainOutcome Poisoned(ChangeState state, StepPoisoned e)
+    /// <summary>A step failed for good: the change parks as stuck, in the ledger, with an alert. A failure of a step not due is moot.</summary>
+    private static ChainOutcome Failed(ChangeState state, StepFailed e)
     {
-        if (!IsDue(state, e.Step))
+        if (state.Stage.StepAt() != e.Step)
         {
-            return new ChainDuplicate($"{e.Step} is not due at {state.Stage.Name()}: a stale message");
+            return new ChainDuplicate($"{e.Step} is not due at {state.Stage.Name()}");
         }
-        var why = $"{e.Step} failed {e.DequeueCount} times: {e.Error}";
+        var why = $"{e.Step} failed {e.Attempts} times: {e.Error}";
         var step = new Step(state with { Outcome = why }, e.At);
         step.Move(ChangeStage.Stuck, "change.stuck", SystemActor, why, new JsonObject
         {
             ["reason"] = why,
             ["step"] = e.Step.ToString(),
-            ["dequeueCount"] = e.DequeueCount,
+            ["attempts"] = e.Attempts,
             ["stage"] = state.Stage.Name(),
         });
-        step.Notify(Announce("change.stuck", _policy.AuditChannel, $"{state.Id} stuck", why));
+        step.Notify(Announce("change.stuck", state.AuditChannel, $"{state.Id} stuck", why));
+        return step.Done();
+    }
+
+    /// <summary>The rollback window closed on a closed change: the bundle expired, the change is settled for the audit.</summary>
+    private static ChainOutcome Settled(ChangeState state, RollbackWindowClosed e)
+    {
+        if (state.Stage != ChangeStage.Closed || state.SettledAt is not null || state.Bundle?.AvailableUntil is not { } until)
+        {
+            return new ChainDuplicate($"the rollback window is moot: {state.Id} is {state.Stage.Name()}");
+        }
+        if (e.At < until)
+        {
+            return new ChainNotYetDue(until);
+        }
+        var step = new Step(state with { SettledAt = e.At }, e.At);
+        step.Record("change.settled", SystemActor, $"rollback window closed at {CloseOut.Iso(until)}; the rollback bundle expired", new JsonObject
+        {
+            ["availableUntil"] = CloseOut.Iso(until),
+            ["bundle"] = state.BundleLocation,
+        });
         return step.Done();
     }
 
     private static ApprovalDecision? Decided(ChangeState state) => state.Approval;
 
+    /// <summary>The ledger entry id of the <paramref name="index"/>-th entry of the transition that reached <paramref name="version"/>.</summary>
+    public static string EntryIdOf(ChangeId id, int version, int index) => $"{id}/{version}/{index}";
+
     private static ChainRefusal? NotAwaitingDecision(ChangeState state, DateTimeOffset at)
     {
         if (state.Stage == ChangeStage.Expired || (state.Stage == ChangeStage.Approval && at >= state.ApprovalExpiresAt))
         {
-            return new ChainRefusal(RefusalCode.Gone, $"the approval request of {state.Id} expired at {CloseOut.Iso(state.ApprovalExpiresAt!.Value)}");
+            return new ChainRefusal(RefusalCode.Expired, $"the approval request of {state.Id} expired at {CloseOut.Iso(state.ApprovalExpiresAt!.Value)}");
         }
         return state.Stage == ChangeStage.Approval
             ? null
@@ -763,7 +782,6 @@ public sealed class ChangeChain
     private sealed class Step(ChangeState state, DateTimeOffset at)
     {
         private readonly List<ChainHistoryEntry> _history = [];
-        private readonly List<ChainMessage> _messages = [];
         private readonly List<LedgerEntry> _ledger = [];
         private readonly List<Notification> _notifications = [];
 
@@ -779,8 +797,6 @@ public sealed class ChangeChain
         public void Record(string kind, string actor, string? detail, JsonObject data) =>
             Add(State.Stage, State.Stage, kind, actor, detail, data);
 
-        public void Enqueue(ChainStep step, TimeSpan delay = default) => _messages.Add(new ChainMessage(State.Id, step, delay));
-
         public void Notify(Notification notification) => _notifications.Add(notification);
 
         /// <summary>The approval gate's own records (same stream), ahead of the chain's.</summary>
@@ -790,7 +806,15 @@ public sealed class ChangeChain
             _notifications.AddRange(notifications);
         }
 
-        public ChainTransition Done() => new(State, _history, _messages, _ledger, _notifications);
+        /// <summary>
+        /// The transition, each ledger entry carrying its idempotency key: the change, the version this transition reaches
+        /// (every transition adds history, so versions are unique per change) and the entry's place in it.
+        /// </summary>
+        public ChainTransition Done() => new(
+            State,
+            _history,
+            [.. _ledger.Select((entry, i) => entry with { EntryId = EntryIdOf(State.Id, State.Version, i) })],
+            _notifications);
 
         private void Add(ChangeStage from, ChangeStage to, string kind, string actor, string? detail, JsonObject data)
         {

@@ -33,11 +33,9 @@ public enum ChangeStage
     Stuck,
 }
 
-/// <summary>The work a queue message asks a handler to do for a change.</summary>
+/// <summary>The side effect a working stage performs; its result comes back as the event that moves the change on.</summary>
 public enum ChainStep
 {
-    /// <summary>A timer: closes the approval request as expired if nobody decided.</summary>
-    ExpireApproval,
     TakeBackup,
     ApplyFix,
     VerifyFix,
@@ -47,26 +45,22 @@ public enum ChainStep
     RevertChange,
 }
 
-/// <summary>A step to enqueue; a delay makes it a durable timer (queue visibility delay).</summary>
-public sealed record ChainMessage(Tickets.ChangeId ChangeId, ChainStep Step, TimeSpan Delay);
-
 public static class ChangeStages
 {
     public static bool IsTerminal(this ChangeStage stage) =>
         stage is ChangeStage.WontFix or ChangeStage.Expired or ChangeStage.RolledBack or ChangeStage.Reverted or ChangeStage.Stuck;
 
-    /// <summary>The stage at which a step's message is due; at any other stage the message is stale and is acked unrun.</summary>
-    public static ChangeStage DueAt(this ChainStep step) => step switch
+    /// <summary>The side effect due at a working stage; null where the change waits (approval, the rollback window) or has ended.</summary>
+    public static ChainStep? StepAt(this ChangeStage stage) => stage switch
     {
-        ChainStep.ExpireApproval => ChangeStage.Approval,
-        ChainStep.TakeBackup => ChangeStage.Backup,
-        ChainStep.ApplyFix => ChangeStage.Fix,
-        ChainStep.VerifyFix => ChangeStage.Verify,
-        ChainStep.StoreRollbackBundle => ChangeStage.RollbackBundle,
-        ChainStep.SendCloseOut => ChangeStage.Alert,
-        ChainStep.RestoreFromBackup => ChangeStage.Restoring,
-        ChainStep.RevertChange => ChangeStage.Reverting,
-        _ => throw new ArgumentOutOfRangeException(nameof(step), step, null),
+        ChangeStage.Backup => ChainStep.TakeBackup,
+        ChangeStage.Fix => ChainStep.ApplyFix,
+        ChangeStage.Verify => ChainStep.VerifyFix,
+        ChangeStage.RollbackBundle => ChainStep.StoreRollbackBundle,
+        ChangeStage.Alert => ChainStep.SendCloseOut,
+        ChangeStage.Restoring => ChainStep.RestoreFromBackup,
+        ChangeStage.Reverting => ChainStep.RevertChange,
+        _ => null,
     };
 
     /// <summary>Kebab-case name used in history, ledger and JSON ("rollback-bundle", "wont-fix").</summary>

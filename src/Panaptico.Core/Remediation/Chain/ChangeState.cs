@@ -6,7 +6,7 @@ using Panaptico.Core.Remediation.Tickets;
 namespace Panaptico.Core.Remediation.Chain;
 
 /// <summary>
-/// One change's state row: the ticket, the plan, and what each stage has recorded so far. Only
+/// One change's state: the ticket, the plan, and what each stage has recorded so far. Only
 /// <see cref="ChangeChain"/> makes new ones. <see cref="Version"/> counts history entries (the next entry's
 /// sequence is Version + 1).
 /// </summary>
@@ -33,6 +33,14 @@ public sealed record ChangeState
     public required DateTimeOffset OpenedAt { get; init; }
 
     public DateTimeOffset? ApprovalExpiresAt { get; init; }
+
+    /// <summary>
+    /// How long a closed change can be reverted, and where its announcements go: the policy when it opened, kept with the
+    /// change so every later decision on it (wherever it is taken) reads the same terms.
+    /// </summary>
+    public TimeSpan RollbackWindow { get; init; } = new RemediationPolicy().RollbackWindow;
+
+    public string AuditChannel { get; init; } = new RemediationPolicy().AuditChannel;
 
     /// <summary>
     /// The routed approval gate of a change that waits for people (same rules, reasons, segregation of duties and
@@ -64,6 +72,9 @@ public sealed record ChangeState
     public CloseOut? CloseOut { get; init; }
 
     public RevertRequest? Revert { get; init; }
+
+    /// <summary>When the rollback window closed on a closed change: the bundle expired and the change is settled.</summary>
+    public DateTimeOffset? SettledAt { get; init; }
 
     public Verification? RevertVerification { get; init; }
 

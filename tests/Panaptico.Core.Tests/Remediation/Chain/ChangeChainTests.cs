@@ -25,7 +25,7 @@ public class ChangeChainTests
         Assert.Equal(ChangeStage.Approval, opened.State.Stage);
         Assert.True(opened.State.Production);
         Assert.Equal(Opened.AddMinutes(60), opened.State.ApprovalExpiresAt);
-        Assert.Equal([new ChainMessage(Id, ChainStep.ExpireApproval, TimeSpan.FromMinutes(60))], opened.Messages);
+        Assert.Null(opened.State.Stage.StepAt());
         Assert.Equal(["change.opened", "change.approval-requested"], opened.Ledger.Select(l => l.Kind));
         Assert.All(opened.Ledger, l => Assert.Equal(("remediation", "CHG-2026-0415-001"), (l.Stream, l.Subject)));
         var request = Assert.Single(opened.Notifications);
@@ -47,7 +47,7 @@ public class ChangeChainTests
         Assert.Equal(ChangeStage.Backup, opened.State.Stage);
         Assert.Equal(new ApprovalDecision(ApprovalOutcome.Granted, ApprovalMode.Auto, "policy:auto-approve-non-production",
             "policy:auto-approve-non-production", Opened, "non-production asset", false), opened.State.Approval);
-        Assert.Equal([new ChainMessage(Id, ChainStep.TakeBackup, TimeSpan.Zero)], opened.Messages);
+        Assert.Equal(ChainStep.TakeBackup, opened.State.Stage.StepAt());
         var approved = opened.Ledger[1];
         Assert.Equal(("change.approved", "policy:auto-approve-non-production"), (approved.Kind, approved.Actor));
         Assert.Equal("auto", approved.Data!["mode"]!.GetValue<string>());
@@ -85,7 +85,7 @@ public class ChangeChainTests
             rollback: available until 2026-05-15
             """.ReplaceLineEndings("\n"),
             state.CloseOut!.Render());
-        Assert.Equal("#compliance-audit", _chain.CloseOutNotification(state).Recipient);
+        Assert.Equal("#compliance-audit", ChangeChain.CloseOutNotification(state).Recipient);
     }
 
     [Fact]
@@ -107,9 +107,9 @@ public class ChangeChainTests
 
         Assert.Equal(ChangeStage.WontFix, denied.State.Stage);
         Assert.Equal("denied: public by design: press kit", denied.State.Outcome);
-        Assert.Empty(denied.Messages);
+        Assert.True(denied.State.Stage.IsTerminal());
         Assert.Equal("public by design: press kit", Assert.Single(denied.Ledger).Data!["reason"]!.GetValue<string>());
-        Assert.IsType<ChainRefusal>(_chain.Apply(denied.State, new ApprovalGranted(Samples.Approver("someone.else"), Tap)));
+        Assert.IsType<ChainRefusal>(_chain.Decide(denied.State, new ApprovalGranted(Samples.Approver("someone.else"), Tap)));
     }
 
     [Fact]
@@ -117,7 +117,7 @@ public class ChangeChainTests
     {
         var state = _chain.Open(Id, ProductionFinding(), "system:scan", Opened).State;
 
-        var refusal = Assert.IsType<ChainRefusal>(_chain.Apply(state, new ApprovalDenied(Samples.Approver(), Tap, "  ")));
+        var refusal = Assert.IsType<ChainRefusal>(_chain.Decide(state, new ApprovalDenied(Samples.Approver(), Tap, "  ")));
 
         Assert.Equal(RefusalCode.Invalid, refusal.Code);
     }
@@ -131,10 +131,10 @@ public class ChangeChainTests
 
         Assert.Equal(ChangeStage.Expired, expired.State.Stage);
         Assert.Null(expired.State.Backup);
-        Assert.Empty(expired.Messages);
+        Assert.True(expired.State.Stage.IsTerminal());
         Assert.False(Assert.Single(expired.Ledger).Data!["changed"]!.GetValue<bool>());
-        Assert.Equal(RefusalCode.Gone, Assert.IsType<ChainRefusal>(_chain.Apply(expired.State, new ApprovalGranted(Samples.Approver(), Opened.AddMinutes(61)))).Code);
-        Assert.IsType<ChainDuplicate>(_chain.Apply(expired.State, new ApprovalTimedOut(Opened.AddMinutes(61))));
+        Assert.Equal(RefusalCode.Expired, Assert.IsType<ChainRefusal>(_chain.Decide(expired.State, new ApprovalGranted(Samples.Approver(), Opened.AddMinutes(61)))).Code);
+        Assert.IsType<ChainDuplicate>(_chain.Decide(expired.State, new ApprovalTimedOut(Opened.AddMinutes(61))));
     }
 
     [Fact]
@@ -142,9 +142,9 @@ public class ChangeChainTests
     {
         var state = _chain.Open(Id, ProductionFinding(), "system:scan", Opened).State;
 
-        var refusal = Assert.IsType<ChainRefusal>(_chain.Apply(state, new ApprovalGranted(Samples.Approver(), Opened.AddMinutes(60))));
+        var refusal = Assert.IsType<ChainRefusal>(_chain.Decide(state, new ApprovalGranted(Samples.Approver(), Opened.AddMinutes(60))));
 
-        Assert.Equal(RefusalCode.Gone, refusal.Code);
+        Assert.Equal(RefusalCode.Expired, refusal.Code);
     }
 
     [Fact]
@@ -152,7 +152,7 @@ public class ChangeChainTests
     {
         var state = _chain.Open(Id, ProductionFinding(), "system:scan", Opened).State;
 
-        Assert.Equal(new ChainNotYetDue(Opened.AddMinutes(60)), _chain.Apply(state, new ApprovalTimedOut(Opened.AddMinutes(59))));
+        Assert.Equal(new ChainNotYetDue(Opened.AddMinutes(60)), _chain.Decide(state, new ApprovalTimedOut(Opened.AddMinutes(59))));
     }
 
     [Fact]
@@ -160,9 +160,9 @@ public class ChangeChainTests
     {
         var state = _chain.Open(Id, ProductionFinding(), "nina.ramirez", Opened).State;
 
-        var refusal = Assert.IsType<ChainRefusal>(_chain.Apply(state, new ApprovalGranted(Samples.Approver("nina.ramirez"), Tap)));
+        var refusal = Assert.IsType<ChainRefusal>(_chain.Decide(state, new ApprovalGranted(Samples.Approver("nina.ramirez"), Tap)));
 
-        Assert.Equal(RefusalCode.SeparationOfDuties, refusal.Code);
+        Assert.Equal(RefusalCode.SegregationOfDuties, refusal.Code);
         Assert.Equal(ChangeStage.Approval, state.Stage);
     }
 
@@ -171,10 +171,10 @@ public class ChangeChainTests
     {
         var state = _chain.Open(Id, ProductionFinding(), "system:scan", Opened).State;
 
-        var refusal = Assert.IsType<ChainRefusal>(_chain.Apply(state, new ApprovalGranted(Samples.Person("op", Role.Operator), Tap)));
+        var refusal = Assert.IsType<ChainRefusal>(_chain.Decide(state, new ApprovalGranted(Samples.Person("op", Role.Operator), Tap)));
 
         Assert.Equal(RefusalCode.Forbidden, refusal.Code);
-        Assert.IsType<ChainTransition>(_chain.Apply(state, new ApprovalGranted(Samples.Person("root", Role.Admin), Tap)));
+        Assert.IsType<ChainTransition>(_chain.Decide(state, new ApprovalGranted(Samples.Person("root", Role.Admin), Tap)));
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public class ChangeChainTests
         var mismatch = Transition(state, new FixObserved(Tap.AddSeconds(3), Samples.Container(access: PublicAccessLevel.Container)));
 
         Assert.Equal(ChangeStage.Restoring, mismatch.State.Stage);
-        Assert.Equal([new ChainMessage(Id, ChainStep.RestoreFromBackup, TimeSpan.Zero)], mismatch.Messages);
+        Assert.Equal(ChainStep.RestoreFromBackup, mismatch.State.Stage.StepAt());
         Assert.Equal(new SetContainerPublicAccess(PublicContainer.Id, PublicAccessLevel.Blob), ChangeChain.OperationFor(mismatch.State, ChainStep.RestoreFromBackup));
 
         var restored = Transition(mismatch.State, new RestoreObserved(Tap.AddSeconds(4), PublicContainer));
@@ -213,7 +213,7 @@ public class ChangeChainTests
         var moved = Transition(Approved(), new BackupTaken(Tap, Samples.Container(access: PublicAccessLevel.Container), "vault/b", "ab"));
 
         Assert.Equal(ChangeStage.Stuck, moved.State.Stage);
-        Assert.Empty(moved.Messages);
+        Assert.Null(moved.State.Stage.StepAt());
         Assert.Equal(["change.backed-up", "change.stuck"], moved.Ledger.Select(l => l.Kind));
         Assert.Contains("asset changed since detection (publicAccess: expected 'blob', observed 'container')", moved.State.Outcome, StringComparison.Ordinal);
     }
@@ -227,7 +227,7 @@ public class ChangeChainTests
         var reverting = Transition(closed, new RevertRequested(Samples.Person("omar", Role.Operator), within));
 
         Assert.Equal(ChangeStage.Reverting, reverting.State.Stage);
-        Assert.Equal([new ChainMessage(Id, ChainStep.RevertChange, TimeSpan.Zero)], reverting.Messages);
+        Assert.Equal(ChainStep.RevertChange, reverting.State.Stage.StepAt());
         Assert.Equal(new SetContainerPublicAccess(PublicContainer.Id, PublicAccessLevel.Blob), ChangeChain.OperationFor(reverting.State, ChainStep.RevertChange));
 
         var reverted = Transition(reverting.State, new RevertObserved(within.AddSeconds(1), PublicContainer));
@@ -241,9 +241,9 @@ public class ChangeChainTests
     {
         var closed = RunToClosed().State;
 
-        var refusal = Assert.IsType<ChainRefusal>(_chain.Apply(closed, new RevertRequested(Samples.Person("omar", Role.Operator), closed.Bundle!.AvailableUntil!.Value)));
+        var refusal = Assert.IsType<ChainRefusal>(_chain.Decide(closed, new RevertRequested(Samples.Person("omar", Role.Operator), closed.Bundle!.AvailableUntil!.Value)));
 
-        Assert.Equal(RefusalCode.Gone, refusal.Code);
+        Assert.Equal(RefusalCode.Expired, refusal.Code);
         Assert.Contains("expired at 2026-05-15T03:14:05", refusal.Reason, StringComparison.Ordinal);
     }
 
@@ -254,7 +254,7 @@ public class ChangeChainTests
     {
         var closed = RunToClosed().State;
 
-        var refusal = Assert.IsType<ChainRefusal>(_chain.Apply(closed, new RevertRequested(Samples.Person("ann", role), Tap.AddDays(1))));
+        var refusal = Assert.IsType<ChainRefusal>(_chain.Decide(closed, new RevertRequested(Samples.Person("ann", role), Tap.AddDays(1))));
 
         Assert.Equal(RefusalCode.Forbidden, refusal.Code);
     }
@@ -267,14 +267,14 @@ public class ChangeChainTests
         var backedUp = Drive(approved, backup);
         var closed = RunToClosed().State;
 
-        Assert.IsType<ChainDuplicate>(_chain.Apply(approved, new ApprovalGranted(Samples.Approver(), Tap.AddSeconds(5))));
-        Assert.IsType<ChainDuplicate>(_chain.Apply(backedUp, backup));
-        Assert.IsType<ChainDuplicate>(_chain.Apply(closed, new FixApplied(Tap)));
-        Assert.IsType<ChainDuplicate>(_chain.Apply(closed, new FixObserved(Tap, PrivateContainer)));
-        Assert.IsType<ChainDuplicate>(_chain.Apply(closed, new CloseOutSent(Tap)));
-        Assert.IsType<ChainDuplicate>(_chain.Apply(closed, new ApprovalTimedOut(Opened.AddHours(1))));
+        Assert.IsType<ChainDuplicate>(_chain.Decide(approved, new ApprovalGranted(Samples.Approver(), Tap.AddSeconds(5))));
+        Assert.IsType<ChainDuplicate>(_chain.Decide(backedUp, backup));
+        Assert.IsType<ChainDuplicate>(_chain.Decide(closed, new FixApplied(Tap)));
+        Assert.IsType<ChainDuplicate>(_chain.Decide(closed, new FixObserved(Tap, PrivateContainer)));
+        Assert.IsType<ChainDuplicate>(_chain.Decide(closed, new CloseOutSent(Tap)));
+        Assert.IsType<ChainDuplicate>(_chain.Decide(closed, new ApprovalTimedOut(Opened.AddHours(1))));
         var reverting = Drive(closed, new RevertRequested(Samples.Person("omar", Role.Operator), Tap.AddDays(1)));
-        Assert.IsType<ChainDuplicate>(_chain.Apply(reverting, new RevertRequested(Samples.Person("omar", Role.Operator), Tap.AddDays(1))));
+        Assert.IsType<ChainDuplicate>(_chain.Decide(reverting, new RevertRequested(Samples.Person("omar", Role.Operator), Tap.AddDays(1))));
     }
 
     [Fact]
@@ -282,32 +282,70 @@ public class ChangeChainTests
     {
         var waiting = _chain.Open(Id, ProductionFinding(), "system:scan", Opened).State;
 
-        Assert.Equal(RefusalCode.Conflict, Assert.IsType<ChainRefusal>(_chain.Apply(waiting, new FixApplied(Tap))).Code);
-        Assert.Equal(RefusalCode.Conflict, Assert.IsType<ChainRefusal>(_chain.Apply(waiting, new BackupTaken(Tap, PublicContainer, "v", "h"))).Code);
-        Assert.Equal(RefusalCode.Conflict, Assert.IsType<ChainRefusal>(_chain.Apply(waiting, new RevertRequested(Samples.Person("omar", Role.Operator), Tap))).Code);
+        Assert.Equal(RefusalCode.Conflict, Assert.IsType<ChainRefusal>(_chain.Decide(waiting, new FixApplied(Tap))).Code);
+        Assert.Equal(RefusalCode.Conflict, Assert.IsType<ChainRefusal>(_chain.Decide(waiting, new BackupTaken(Tap, PublicContainer, "v", "h"))).Code);
+        Assert.Equal(RefusalCode.Conflict, Assert.IsType<ChainRefusal>(_chain.Decide(waiting, new RevertRequested(Samples.Person("omar", Role.Operator), Tap))).Code);
     }
 
     [Fact]
-    public void Only_the_current_stage_step_is_due()
+    public void Every_ledger_entry_carries_an_id_from_the_change_and_the_version_its_transition_reached()
     {
-        var backingUp = Approved();
+        var (state, _) = RunToClosed();
+        var opened = _chain.Open(Id, ProductionFinding(), "system:scan", Opened);
+        var approved = Transition(opened.State, new ApprovalGranted(Samples.Approver(), Tap));
 
-        Assert.True(ChangeChain.IsDue(backingUp, ChainStep.TakeBackup));
-        Assert.False(ChangeChain.IsDue(backingUp, ChainStep.ApplyFix));
-        Assert.False(ChangeChain.IsDue(backingUp, ChainStep.ExpireApproval));
+        Assert.Equal(["CHG-2026-0415-001/2/0", "CHG-2026-0415-001/2/1"], opened.Ledger.Select(l => l.EntryId));
+        Assert.Equal(["CHG-2026-0415-001/3/0"], approved.Ledger.Select(l => l.EntryId));
+        Assert.Equal(approved.Ledger.Select(l => l.EntryId), Transition(opened.State, new ApprovalGranted(Samples.Approver(), Tap)).Ledger.Select(l => l.EntryId));
+        Assert.Equal(8, state.Version);
     }
 
     [Fact]
-    public void A_poisoned_step_parks_the_change_as_stuck_and_a_stale_one_is_ignored()
+    public void The_rollback_window_closing_settles_a_closed_change_and_a_later_revert_is_expired()
+    {
+        var (closed, _) = RunToClosed();
+        var until = closed.Bundle!.AvailableUntil!.Value;
+
+        Assert.Equal(new ChainNotYetDue(until), _chain.Decide(closed, new RollbackWindowClosed(until.AddSeconds(-1))));
+        var settled = Transition(closed, new RollbackWindowClosed(until));
+
+        Assert.Equal((ChangeStage.Closed, until), (settled.State.Stage, settled.State.SettledAt));
+        Assert.Equal("change.settled", Assert.Single(settled.Ledger).Kind);
+        Assert.IsType<ChainDuplicate>(_chain.Decide(settled.State, new RollbackWindowClosed(until)));
+        var late = Assert.IsType<ChainRefusal>(_chain.Decide(settled.State, new RevertRequested(Samples.Person("omar", Role.Operator), until.AddDays(-1))));
+        Assert.Equal(RefusalCode.Expired, late.Code);
+    }
+
+    [Fact]
+    public void A_change_keeps_the_terms_it_opened_under()
+    {
+        var chain = new ChangeChain(PatternRegistry.Default, new RemediationPolicy { RollbackWindow = TimeSpan.FromDays(7), AuditChannel = "#audit-eu" });
+        var opened = chain.Open(Id, ProductionFinding(), "system:scan", Opened).State;
+
+        // Decided by a chain that knows no policy, as the orchestration's is.
+        var closed = Drive(new ChangeChain(PatternRegistry.Default), opened,
+            new ApprovalGranted(Samples.Approver(), Tap),
+            new BackupTaken(Tap, PublicContainer, "v", "h"),
+            new FixApplied(Tap),
+            new FixObserved(Tap, PrivateContainer),
+            new RollbackBundleStored(Tap, "v/b"),
+            new CloseOutSent(Tap));
+
+        Assert.Equal(Tap.AddDays(7), closed.Bundle!.AvailableUntil);
+        Assert.Equal("#audit-eu", ChangeChain.CloseOutNotification(closed).Recipient);
+    }
+
+    [Fact]
+    public void A_failed_step_parks_the_change_as_stuck_and_a_failure_of_a_step_not_due_is_ignored()
     {
         var backingUp = Approved();
 
-        var stuck = Transition(backingUp, new StepPoisoned(ChainStep.TakeBackup, 5, "503 from storage", Tap));
+        var stuck = Transition(backingUp, new StepFailed(ChainStep.TakeBackup, 5, "storage answered 503 ServerBusy", Tap));
 
         Assert.Equal(ChangeStage.Stuck, stuck.State.Stage);
-        Assert.Equal("TakeBackup failed 5 times: 503 from storage", stuck.State.Outcome);
+        Assert.Equal("TakeBackup failed 5 times: storage answered 503 ServerBusy", stuck.State.Outcome);
         Assert.Equal("#compliance-audit", Assert.Single(stuck.Notifications).Recipient);
-        Assert.IsType<ChainDuplicate>(_chain.Apply(backingUp, new StepPoisoned(ChainStep.ApplyFix, 5, "late", Tap)));
+        Assert.IsType<ChainDuplicate>(_chain.Decide(backingUp, new StepFailed(ChainStep.ApplyFix, 5, "late", Tap)));
     }
 
     [Fact]
@@ -319,7 +357,7 @@ public class ChangeChainTests
         var state = chain.Open(Id, finding, "system:scan", Opened).State;
 
         Assert.Equal(ChangeStage.Approval, state.Stage);
-        var refusal = Assert.IsType<ChainRefusal>(chain.Apply(state, new ApprovalGranted(Samples.Approver(), Tap)));
+        var refusal = Assert.IsType<ChainRefusal>(chain.Decide(state, new ApprovalGranted(Samples.Approver(), Tap)));
         Assert.Equal(RefusalCode.IrreversibleNotAcknowledged, refusal.Code);
 
         var closed = Drive(chain, state,
@@ -333,7 +371,7 @@ public class ChangeChainTests
         Assert.True(closed.Approval!.AcknowledgedIrreversible);
         Assert.IsType<Irreversible>(closed.Bundle!.Inverse);
         Assert.EndsWith("rollback: not available (irreversible)", closed.CloseOut!.Render(), StringComparison.Ordinal);
-        Assert.Equal(RefusalCode.Conflict, Assert.IsType<ChainRefusal>(chain.Apply(closed, new RevertRequested(Samples.Person("omar", Role.Operator), Tap))).Code);
+        Assert.Equal(RefusalCode.Conflict, Assert.IsType<ChainRefusal>(chain.Decide(closed, new RevertRequested(Samples.Person("omar", Role.Operator), Tap))).Code);
     }
 
     private static Finding ProductionFinding() => new PublicContainerAccess().Detect(Samples.Account(null, PublicContainer))[0];
@@ -378,12 +416,12 @@ public class ChangeChainTests
             new CloseOutSent(Tap));
     }
 
-    private ChainTransition Transition(ChangeState state, ChainEvent e) => Assert.IsType<ChainTransition>(_chain.Apply(state, e));
+    private ChainTransition Transition(ChangeState state, ChainEvent e) => Assert.IsType<ChainTransition>(_chain.Decide(state, e));
 
     private ChangeState Drive(ChangeState state, params ChainEvent[] events) => Drive(_chain, state, events);
 
     private static ChangeState Drive(ChangeChain chain, ChangeState state, params ChainEvent[] events) =>
-        events.Aggregate(state, (s, e) => Assert.IsType<ChainTransition>(chain.Apply(s, e)).State);
+        events.Aggregate(state, (s, e) => Assert.IsType<ChainTransition>(chain.Decide(s, e)).State);
 
     /// <summary>A pattern that declares its fix irreversible, to exercise the chain's handling of one.</summary>
     private sealed class IrreversibleSoftDelete : ViolationPattern
