@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs.Models;
+using DurableTask.Core.History;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,6 +16,7 @@ using Panaptico.Core.Remediation.Assets;
 using Panaptico.Core.Remediation.Chain;
 using Panaptico.Functions;
 using Panaptico.Functions.Auth;
+using Panaptico.Functions.Standalone;
 using Panaptico.Functions.Heartbeat;
 using Panaptico.Storage.Account;
 using Panaptico.Storage.Azurite;
@@ -211,9 +213,23 @@ public static class DemoCommand
         Section(output, $"Orchestration · {id}");
         var orchestration = view["orchestration"]!;
         output.WriteLine($"instance id: {orchestration["instanceId"]} ({orchestration["runtimeStatus"]}: the rollback window is its durable timer)");
+        output.WriteLine("history, as the Durable Task engine stored it (Azure Storage backend, task hub on Azurite):");
+        var history = await app.Services.GetRequiredService<StandaloneDurableClient>().GetHistoryAsync(id.ToString());
+        foreach (var e in history)
+        {
+            var kind = (EventType)e!["EventType"]!.GetValue<int>();
+            if (kind is EventType.OrchestratorStarted or EventType.OrchestratorCompleted)
+            {
+                continue;
+            }
+            var name = e["Name"]?.GetValue<string>() ?? "";
+            var detail = kind == EventType.TimerCreated ? $"fires {e["FireAt"]!.GetValue<DateTime>():yyyy-MM-dd HH:mm:ss} UTC" : "";
+            output.WriteLine($"  {e["Timestamp"]!.GetValue<DateTime>():HH:mm:ss.fff}  {kind,-18} {name,-28} {detail}");
+        }
+        output.WriteLine("change history (the query model the activities write):");
         foreach (var entry in view["history"]!.AsArray())
         {
-            output.WriteLine($"#{entry!["sequence"],-3} {entry["at"]!.GetValue<DateTimeOffset>().UtcDateTime:HH:mm:ss.fff}  {entry["event"],-30} {entry["from"]} → {entry["to"]}  {entry["actor"]}");
+            output.WriteLine($"  #{entry!["sequence"],-3} {entry["at"]!.GetValue<DateTimeOffset>().UtcDateTime:HH:mm:ss.fff}  {entry["event"],-30} {entry["from"]} → {entry["to"]}  {entry["actor"]}");
         }
 
         Section(output, $"Ledger · {id}");
