@@ -22,8 +22,8 @@ public sealed partial class AppProcess : IAsyncDisposable
             WorkingDirectory = AppContext.BaseDirectory,
         };
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (name, value) in settings)
         {
             start.Environment[name.Replace(":", "__", StringComparison.Ordinal)] = value;
