@@ -6,13 +6,14 @@ public sealed class ApprovalRulesUnavailableException(string message, Exception?
 
 /// <summary>
 /// The approval routing rules the app routes with: <c>Governance:ApprovalRulesPath</c>, or <c>approval-routes.yaml</c>
-/// beside the app (the shipped sample). Read on first use and kept; a missing or invalid file fails routing (500), not start-up.
+/// beside the app (the shipped sample). Read at start (<see cref="GovernanceBootstrap"/>) and kept: a missing or invalid
+/// file stops the app from starting, with the file and the problems named.
 /// </summary>
 public sealed class ApprovalRulesSource(GovernanceOptions options)
 {
     public const string DefaultFileName = "approval-routes.yaml";
 
-    // PublicationOnly: a failed read is not cached, so fixing the file takes effect on the next routing.
+    // PublicationOnly: a failed read is not cached, so a restart after fixing the file reads it again.
     private readonly Lazy<ApprovalRules> _rules = new(
         () => Load(options.ApprovalRulesPath ?? Path.Combine(AppContext.BaseDirectory, DefaultFileName)),
         LazyThreadSafetyMode.PublicationOnly);

@@ -84,9 +84,14 @@ public static class GovernanceSetup
 }
 
 /// <summary>Creates the governance tables before the app serves or an orchestration runs.</summary>
-public sealed class GovernanceBootstrap(GovernanceTables tables) : IHostedService
+public sealed class GovernanceBootstrap(GovernanceTables tables, ApprovalRulesSource rules) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => tables.EnsureCreatedAsync(cancellationToken);
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // A missing or broken rules file fails the start, not the first routing at 3 a.m.
+        _ = rules.Rules;
+        return tables.EnsureCreatedAsync(cancellationToken);
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,7 +1,5 @@
-using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Panaptico.Functions.Governance;
-using static Panaptico.Functions.Tests.Governance.Bodies;
 using static Panaptico.Functions.Tests.Governance.GovernanceHost;
 
 namespace Panaptico.Functions.Tests.Governance;
@@ -27,15 +25,23 @@ public sealed class GovernanceSetupTests
     }
 
     [Fact]
-    public async Task Routing_with_no_readable_rules_file_is_a_500_problem_and_routes_nothing()
+    public async Task A_start_with_no_readable_rules_file_fails_naming_the_file()
     {
-        await using var host = await StartAsync(new Dictionary<string, string?> { ["Governance:ApprovalRulesPath"] = "/nonexistent/approval-routes.yaml" });
-        await PlanAsync(host, "PLAN-NORULES");
-        await ActiveAsync(host, NewTask("NORULES-1", "PLAN-NORULES"), "NORULES-1");
+        var failure = await Assert.ThrowsAsync<ApprovalRulesUnavailableException>(() =>
+            StartAsync(new Dictionary<string, string?> { ["Governance:ApprovalRulesPath"] = "/nonexistent/approval-routes.yaml" }));
 
-        var refused = (await host.PostAsync(Operator, "/api/tasks/NORULES-1/approvals", KmsRoute())).IsProblem(HttpStatusCode.InternalServerError);
+        Assert.Contains("/nonexistent/approval-routes.yaml", failure.Message, StringComparison.Ordinal);
+    }
 
-        Assert.Contains("/nonexistent/approval-routes.yaml", refused.Detail, StringComparison.Ordinal);
-        Assert.Null((await host.GetAsync(Operator, "/api/tasks/NORULES-1")).Body["approvals"]);
+    [Fact]
+    public async Task A_start_with_an_invalid_rules_file_fails_naming_its_problems()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"rules-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(path, "version: [not, a, rules, file\n");
+
+        var failure = await Assert.ThrowsAsync<ApprovalRulesUnavailableException>(() =>
+            StartAsync(new Dictionary<string, string?> { ["Governance:ApprovalRulesPath"] = path }));
+
+        Assert.Contains(path, failure.Message, StringComparison.Ordinal);
     }
 }
