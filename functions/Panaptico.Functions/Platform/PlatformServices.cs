@@ -1,4 +1,9 @@
+using Azure.Core;
+using Azure.Data.Tables;
 using Azure.Identity;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Panaptico.Connectors.KeyVault;
 using Panaptico.Core.Evidence;
@@ -19,7 +24,7 @@ public static class PlatformServices
 {
     public static void AddPlatform(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(_ => Storage(configuration));
+        AddStorage(services, configuration);
         services.AddSingleton(new StorageNames(configuration["Panaptico:StoragePrefix"] ?? ""));
         // TryAdd: tests and the demo put in a fake clock before this runs.
         services.TryAddSingleton(TimeProvider.System);
@@ -41,7 +46,7 @@ public static class PlatformServices
         services.AddSingleton(sp => new KeyringStore(
             Table(sp, n => n.KeyringTable), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedgerAppender>()));
         services.AddSingleton<BundleExporter>();
-        services.AddSingleton(_ => Signer(configuration));
+        services.AddSingleton(sp => Signer(configuration, sp));
         services.AddSingleton<ImmutabilityState>();
         services.AddSingleton(sp => new EvidenceSealer(
             sp.GetRequiredService<IBundleSigner>(),
@@ -57,27 +62,52 @@ public static class PlatformServices
         services.AddHostedService<StorageBootstrap>();
     }
 
-    private static StorageAccount Storage(IConfiguration configuration)
+    /// <summary>
+    /// The storage clients, registered once with <c>Microsoft.Extensions.Azure</c>: from the connection string
+    /// (<c>AzureWebJobsStorage</c>; Azurite locally) or from the account name and the app's one identity
+    /// (<c>AzureWebJobsStorage__accountName</c>, no secret anywhere).
+    /// </summary>
+    private static void AddStorage(IServiceCollection services, IConfiguration configuration)
     {
-        if (configuration["AzureWebJobsStorage"] is { Length: > 0 } connectionString)
+        var connectionString = configuration["AzureWebJobsStorage"] is { Length: > 0 } cs ? cs : null;
+        var accountName = connectionString is null && configuration["AzureWebJobsStorage:accountName"] is { Length: > 0 } name ? name : null;
+        if (connectionString is null && accountName is null)
         {
-            return StorageAccount.FromConnectionString(connectionString);
+            throw new InvalidOperationException(
+                "No storage: set AzureWebJobsStorage (a connection string) or AzureWebJobsStorage__accountName (managed identity).");
         }
-        if (configuration["AzureWebJobsStorage:accountName"] is { Length: > 0 } accountName)
+        // One identity for every Azure client of the app; TryAdd: a test may bring its own.
+        services.TryAddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
+        services.AddAzureClients(clients =>
         {
-            return StorageAccount.FromAccountName(accountName);
-        }
-        throw new InvalidOperationException(
-            "No storage: set AzureWebJobsStorage (a connection string) or AzureWebJobsStorage__accountName (managed identity).");
+            clients.UseCredential(sp => sp.GetRequiredService<TokenCredential>());
+            // Queue messages are plain UTF-8 JSON, as the Functions host writes them since v5 of the queue extension.
+            if (connectionString is not null)
+            {
+                clients.AddBlobServiceClient(connectionString);
+                clients.AddQueueServiceClient(connectionString).ConfigureOptions(o => o.MessageEncoding = QueueMessageEncoding.None);
+                clients.AddTableServiceClient(connectionString);
+            }
+            else
+            {
+                clients.AddBlobServiceClient(new Uri($"https://{accountName}.blob.core.windows.net"));
+                clients.AddQueueServiceClient(new Uri($"https://{accountName}.queue.core.windows.net"))
+                    .ConfigureOptions(o => o.MessageEncoding = QueueMessageEncoding.None);
+                clients.AddTableServiceClient(new Uri($"https://{accountName}.table.core.windows.net"));
+            }
+        });
+        services.AddSingleton(sp => StorageAccount.FromClients(
+            sp.GetRequiredService<BlobServiceClient>(), sp.GetRequiredService<QueueServiceClient>(), sp.GetRequiredService<TableServiceClient>(),
+            connectionString, accountName, accountName is null ? null : sp.GetRequiredService<TokenCredential>()));
     }
 
     /// <summary>Key Vault in Azure (<c>Signing:KeyVaultUri</c> + <c>Signing:KeyName</c>); a local P-256 key standalone.</summary>
-    private static IBundleSigner Signer(IConfiguration configuration)
+    private static IBundleSigner Signer(IConfiguration configuration, IServiceProvider services)
     {
         if (configuration["Signing:KeyVaultUri"] is { Length: > 0 } vault)
         {
             return new KeyVaultBundleSigner(new Uri(vault), configuration["Signing:KeyName"] ?? "bundle-signing",
-                new DefaultAzureCredential(), configuration["Signing:KeyVersion"]);
+                services.GetRequiredService<TokenCredential>(), configuration["Signing:KeyVersion"]);
         }
         if (configuration["Signing:PrivateKeyPem"] is { Length: > 0 } pem)
         {

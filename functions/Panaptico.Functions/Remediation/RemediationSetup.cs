@@ -1,4 +1,3 @@
-using Azure.Identity;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -122,7 +121,7 @@ public static class RemediationSetup
         return new GovernedAccounts(configured.Select(account =>
         {
             var client = account["ConnectionString"] is { Length: > 0 } connectionString ? new BlobServiceClient(connectionString)
-                : account["AccountName"] is { Length: > 0 } name ? new BlobServiceClient(new Uri($"https://{name}.blob.core.windows.net"), new DefaultAzureCredential())
+                : account["AccountName"] is { Length: > 0 } name ? new BlobServiceClient(new Uri($"https://{name}.blob.core.windows.net"), sp.GetRequiredService<Azure.Core.TokenCredential>())
                 : own;
             var tags = account.GetSection("Tags").GetChildren().Where(t => t.Value is not null)
                 .ToDictionary(t => t.Key, t => t.Value!, StringComparer.OrdinalIgnoreCase);

@@ -48,6 +48,22 @@ public sealed class StorageAccount
         };
     }
 
+    /// <summary>
+    /// The account from clients registered elsewhere (the app registers them once, with <c>Microsoft.Extensions.Azure</c>),
+    /// and how the Durable Task backend reaches the same account: the connection string, or the account name and identity.
+    /// </summary>
+    public static StorageAccount FromClients(
+        BlobServiceClient blobs, QueueServiceClient queues, TableServiceClient tables,
+        string? connectionString, string? accountName, TokenCredential? credential) =>
+        new(blobs, queues, tables, connectionString is not null
+            && (connectionString.Contains("127.0.0.1", StringComparison.Ordinal)
+                || connectionString.Contains("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase)))
+        {
+            ConnectionString = connectionString,
+            AccountName = accountName,
+            Credential = credential,
+        };
+
     /// <summary>Managed identity (no secret anywhere): <c>AzureWebJobsStorage__accountName</c>.</summary>
     public static StorageAccount FromAccountName(string accountName, TokenCredential? credential = null)
     {
