@@ -16,6 +16,7 @@ using Panaptico.Functions;
 using Panaptico.Functions.Remediation;
 using Panaptico.Functions.Standalone;
 using Panaptico.Storage.Account;
+using Panaptico.Storage.Azurite;
 using Panaptico.Storage.Remediation;
 
 namespace Panaptico.Bench;
@@ -30,7 +31,8 @@ internal sealed record DurableBenchSettings(
     int MaxConcurrentOrchestratorFunctions = 10,
     int ControlQueueBatchSize = 32,
     double MaxQueuePollingSeconds = 30,
-    int ScanParallelism = 16)
+    int ScanParallelism = 16,
+    bool ExtendedSessions = false)
 {
     public static DurableBenchSettings Parse(string[] args, DurableBenchSettings defaults) => new(
         Int(args, "--partitions", defaults.PartitionCount),
@@ -38,7 +40,8 @@ internal sealed record DurableBenchSettings(
         Int(args, "--orchestrators", defaults.MaxConcurrentOrchestratorFunctions),
         Int(args, "--batch", defaults.ControlQueueBatchSize),
         Double(args, "--poll", defaults.MaxQueuePollingSeconds),
-        Int(args, "--scan-parallelism", defaults.ScanParallelism));
+        Int(args, "--scan-parallelism", defaults.ScanParallelism),
+        args.Contains("--extended-sessions") || defaults.ExtendedSessions);
 
     public static int Int(string[] args, string name, int fallback)
     {
@@ -55,7 +58,8 @@ internal sealed record DurableBenchSettings(
     public override string ToString() =>
         $"partitionCount {PartitionCount}, maxConcurrentActivityFunctions {MaxConcurrentActivityFunctions}, " +
         $"maxConcurrentOrchestratorFunctions {MaxConcurrentOrchestratorFunctions}, controlQueueBatchSize {ControlQueueBatchSize}, " +
-        $"maxQueuePollingInterval {MaxQueuePollingSeconds.ToString(CultureInfo.InvariantCulture)} s";
+        $"maxQueuePollingInterval {MaxQueuePollingSeconds.ToString(CultureInfo.InvariantCulture)} s" +
+        (ExtendedSessions ? ", extendedSessionsEnabled" : "");
 }
 
 /// <summary>
@@ -93,6 +97,7 @@ internal sealed class BenchFunctionApp : IAsyncDisposable
             ["Remediation:ScanParallelism"] = durable.ScanParallelism.ToString(CultureInfo.InvariantCulture),
             [$"{section}:hubName"] = hubName,
             [$"{section}:maxConcurrentActivityFunctions"] = durable.MaxConcurrentActivityFunctions.ToString(CultureInfo.InvariantCulture),
+            [$"{section}:extendedSessionsEnabled"] = durable.ExtendedSessions ? "true" : "false",
             [$"{section}:maxConcurrentOrchestratorFunctions"] = durable.MaxConcurrentOrchestratorFunctions.ToString(CultureInfo.InvariantCulture),
             [$"{section}:storageProvider:partitionCount"] = durable.PartitionCount.ToString(CultureInfo.InvariantCulture),
             [$"{section}:storageProvider:controlQueueBatchSize"] = durable.ControlQueueBatchSize.ToString(CultureInfo.InvariantCulture),
@@ -261,5 +266,90 @@ internal sealed class StorageRequests : IDisposable
 
         public string Describe(double per) => string.Create(CultureInfo.InvariantCulture,
             $"{Total / per:F1} (task hub: queues {HubQueue / per:F1}, tables {HubTable / per:F1}, blobs {HubBlob / per:F1}; entity-group batches {Batch / per:F1}; app's tables, blobs and queues {App / per:F1})");
+    }
+}
+
+/// <summary>
+/// Azurite as three node processes, one per service (azurite-blob, azurite-queue, azurite-table), so the emulator's
+/// single JavaScript thread per process is not one thread for all three services. For the burst bench's --split option.
+/// </summary>
+internal sealed class SplitAzurite : IAsyncDisposable
+{
+    private readonly List<System.Diagnostics.Process> _processes = [];
+    private readonly string _workspace = Path.Combine(Path.GetTempPath(), "panaptico-azurite-split-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public string ConnectionString { get; private set; } = "";
+
+    public static async Task<SplitAzurite> StartAsync()
+    {
+        var root = Directory.GetCurrentDirectory();
+        while (!File.Exists(Path.Combine(root, "node_modules", "azurite", "package.json")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("node_modules/azurite not found: run npm ci");
+        }
+        var azurite = new SplitAzurite();
+        var ports = new Dictionary<string, int>();
+        foreach (var service in new[] { "blob", "queue", "table" })
+        {
+            var port = FreePort();
+            ports[service] = port;
+            var location = Path.Combine(azurite._workspace, service);
+            Directory.CreateDirectory(location);
+            var start = new System.Diagnostics.ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in new[]
+            {
+                Path.Combine(root, "node_modules", "azurite", "dist", "src", service, "main.js"), "--location", location,
+                "--skipApiVersionCheck", "--disableTelemetry", "--loose", $"--{service}Host", "127.0.0.1", $"--{service}Port", port.ToString(CultureInfo.InvariantCulture),
+            })
+            {
+                start.ArgumentList.Add(arg);
+            }
+            azurite._processes.Add(System.Diagnostics.Process.Start(start)!);
+        }
+        foreach (var port in ports.Values)
+        {
+            await WaitListeningAsync(port);
+        }
+        azurite.ConnectionString =
+            $"DefaultEndpointsProtocol=http;AccountName={AzuriteProcess.DevAccountName};AccountKey={AzuriteProcess.DevAccountKey};" +
+            $"BlobEndpoint=http://127.0.0.1:{ports["blob"]}/{AzuriteProcess.DevAccountName};" +
+            $"QueueEndpoint=http://127.0.0.1:{ports["queue"]}/{AzuriteProcess.DevAccountName};" +
+            $"TableEndpoint=http://127.0.0.1:{ports["table"]}/{AzuriteProcess.DevAccountName};";
+        return azurite;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            process.Kill(entireProcessTree: true);
+            process.Dispose();
+        }
+        Directory.Delete(_workspace, recursive: true);
+        return ValueTask.CompletedTask;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task WaitListeningAsync(int port)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) when (attempt < 200)
+            {
+                await Task.Delay(50);
+            }
+        }
     }
 }

@@ -10,7 +10,7 @@ using Panaptico.Storage.Ledger;
 namespace Panaptico.Bench;
 
 /// <summary>
-/// `remediation-burst [--violations 1000] [--timeout 300] [--partitions --activities --orchestrators --batch --poll
+/// `remediation-burst [--violations 1000] [--timeout 300] [--split] [--partitions --activities --orchestrators --batch --poll
 /// --scan-parallelism]`: that many containers tagged <c>env=dev</c> with a long-lived write policy (AZ-STG-004) on a
 /// fresh Azurite, detected by one pass of what the <c>ViolationScan</c> timer does (read the account, run the library,
 /// <c>ChangeIntake.OpenAsync</c>), and drained by two standalone instances of the function app in this process
@@ -18,6 +18,7 @@ namespace Panaptico.Bench;
 /// them). Reports detection time, time until every change's <c>change.closed</c> is stored, chains/s; duplicates (a
 /// connector write executed twice for an asset; a change with two <c>change.fixed</c> records in the stored ledger) and
 /// losses (a violation without a closed change; ledger records short of 7 per change), and storage requests.
+/// <c>--split</c> runs Azurite as one process per service (its JavaScript thread is one for all three otherwise).
 /// </summary>
 public static class RemediationBurstBench
 {
@@ -28,8 +29,11 @@ public static class RemediationBurstBench
         var violations = DurableBenchSettings.Int(args, "--violations", 1000);
         var timeout = TimeSpan.FromSeconds(DurableBenchSettings.Int(args, "--timeout", 300));
         var durable = DurableBenchSettings.Parse(args, new DurableBenchSettings());
-        await using var azurite = await AzuriteProcess.StartAsync();
-        var blobs = new BlobServiceClient(azurite.ConnectionString);
+        var split = args.Contains("--split");
+        await using var single = split ? null : await AzuriteProcess.StartAsync();
+        await using var separate = split ? await SplitAzurite.StartAsync() : null;
+        var connectionString = single?.ConnectionString ?? separate!.ConnectionString;
+        var blobs = new BlobServiceClient(connectionString);
         var setup = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, violations), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
         {
@@ -39,15 +43,15 @@ public static class RemediationBurstBench
                 [new BlobSignedIdentifier { Id = "upload", AccessPolicy = new BlobAccessPolicy { Permissions = "rwd", PolicyExpiresOn = DateTimeOffset.UtcNow.AddDays(400) } }],
                 cancellationToken: ct);
         });
-        Console.WriteLine($"remediation-burst: {violations} violating containers created in {setup.Elapsed.TotalSeconds:F1} s (not measured)");
+        Console.WriteLine($"remediation-burst: {violations} violating containers created in {setup.Elapsed.TotalSeconds:F1} s (not measured); Azurite as {(split ? "one process per service" : "one process")}");
         Console.WriteLine($"  two standalone instances in this process, one task hub; {durable}, scan parallelism {durable.ScanParallelism}");
 
         const string hub = "bursthub";
         using var requests = new StorageRequests(hub);
         var ledger = new LedgerWatch { Target = violations };
         var writes = new ConnectorWrites();
-        await using var first = await BenchFunctionApp.StartAsync(azurite.ConnectionString, hub, durable, ledger, writes);
-        await using var second = await BenchFunctionApp.StartAsync(azurite.ConnectionString, hub, durable, ledger, writes);
+        await using var first = await BenchFunctionApp.StartAsync(connectionString, hub, durable, ledger, writes);
+        await using var second = await BenchFunctionApp.StartAsync(connectionString, hub, durable, ledger, writes);
         var before = requests.Now;
 
         var watch = Stopwatch.StartNew();
@@ -57,13 +61,19 @@ public static class RemediationBurstBench
         var findings = PatternRegistry.Default.Detect(scan).Where(f => account.Covers(f.Asset)).ToList();
         var opened = await first.Intake.OpenAsync(first.Client, findings, "system:violation-scan", CancellationToken.None);
         var detected = watch.Elapsed;
-        var finished = await Task.WhenAny(ledger.AllClosed, Task.Delay(timeout));
+        // Progress on stderr every 10 s, so a long run shows its rate as it goes.
+        var done = Task.WhenAny(ledger.AllClosed, Task.Delay(timeout - detected));
+        while (await Task.WhenAny(done, Task.Delay(TimeSpan.FromSeconds(10))) != done)
+        {
+            Console.Error.WriteLine($"  {watch.Elapsed.TotalSeconds,6:F0} s: {ledger.ClosedCount} closed");
+        }
+        var finished = await done;
         watch.Stop();
         var used = requests.Now - before;
 
         // The stored ledger, read back: each change's records by kind.
         var names = new StorageNames(BenchFunctionApp.Prefix);
-        var tableLedger = new TableLedger(new TableServiceClient(azurite.ConnectionString).GetTableClient(names.LedgerTable), TimeProvider.System);
+        var tableLedger = new TableLedger(new TableServiceClient(connectionString).GetTableClient(names.LedgerTable), TimeProvider.System);
         var size = (await tableLedger.ReadHeadAsync(CancellationToken.None)).Tree.Size;
         var kinds = new Dictionary<(string Subject, string Kind), int>();
         await foreach (var record in tableLedger.ReadRangeAsync(1, size, CancellationToken.None))
