@@ -31,8 +31,7 @@ internal sealed record DurableBenchSettings(
     int MaxConcurrentOrchestratorFunctions = 10,
     int ControlQueueBatchSize = 32,
     double MaxQueuePollingSeconds = 30,
-    int ScanParallelism = 16,
-    bool ExtendedSessions = false)
+    int ScanParallelism = 16)
 {
     public static DurableBenchSettings Parse(string[] args, DurableBenchSettings defaults) => new(
         Int(args, "--partitions", defaults.PartitionCount),
@@ -40,8 +39,7 @@ internal sealed record DurableBenchSettings(
         Int(args, "--orchestrators", defaults.MaxConcurrentOrchestratorFunctions),
         Int(args, "--batch", defaults.ControlQueueBatchSize),
         Double(args, "--poll", defaults.MaxQueuePollingSeconds),
-        Int(args, "--scan-parallelism", defaults.ScanParallelism),
-        args.Contains("--extended-sessions") || defaults.ExtendedSessions);
+        Int(args, "--scan-parallelism", defaults.ScanParallelism));
 
     public static int Int(string[] args, string name, int fallback)
     {
@@ -58,8 +56,7 @@ internal sealed record DurableBenchSettings(
     public override string ToString() =>
         $"partitionCount {PartitionCount}, maxConcurrentActivityFunctions {MaxConcurrentActivityFunctions}, " +
         $"maxConcurrentOrchestratorFunctions {MaxConcurrentOrchestratorFunctions}, controlQueueBatchSize {ControlQueueBatchSize}, " +
-        $"maxQueuePollingInterval {MaxQueuePollingSeconds.ToString(CultureInfo.InvariantCulture)} s" +
-        (ExtendedSessions ? ", extendedSessionsEnabled" : "");
+        $"maxQueuePollingInterval {MaxQueuePollingSeconds.ToString(CultureInfo.InvariantCulture)} s";
 }
 
 /// <summary>
@@ -97,7 +94,6 @@ internal sealed class BenchFunctionApp : IAsyncDisposable
             ["Remediation:ScanParallelism"] = durable.ScanParallelism.ToString(CultureInfo.InvariantCulture),
             [$"{section}:hubName"] = hubName,
             [$"{section}:maxConcurrentActivityFunctions"] = durable.MaxConcurrentActivityFunctions.ToString(CultureInfo.InvariantCulture),
-            [$"{section}:extendedSessionsEnabled"] = durable.ExtendedSessions ? "true" : "false",
             [$"{section}:maxConcurrentOrchestratorFunctions"] = durable.MaxConcurrentOrchestratorFunctions.ToString(CultureInfo.InvariantCulture),
             [$"{section}:storageProvider:partitionCount"] = durable.PartitionCount.ToString(CultureInfo.InvariantCulture),
             [$"{section}:storageProvider:controlQueueBatchSize"] = durable.ControlQueueBatchSize.ToString(CultureInfo.InvariantCulture),

@@ -18,11 +18,6 @@ public sealed class DurableTaskHostOptions
     public string HubName { get; set; } = "panaptico";
     public int MaxConcurrentActivityFunctions { get; set; } = 10;
     public int MaxConcurrentOrchestratorFunctions { get; set; } = 10;
-
-    /// <summary>Keeps an orchestration's history in memory between its episodes instead of reading it back from the History table each time.</summary>
-    public bool ExtendedSessionsEnabled { get; set; }
-
-    public int ExtendedSessionIdleTimeoutInSeconds { get; set; } = 30;
     public DurableStorageProviderOptions StorageProvider { get; set; } = new();
 }
 
@@ -101,8 +96,6 @@ public sealed class DurableTaskEngine : IHostedService, IDisposable
             LeaseAcquireInterval = provider.PartitionLeaseRenewInterval,
             MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivityFunctions,
             MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestratorFunctions,
-            ExtendedSessionsEnabled = options.ExtendedSessionsEnabled,
-            ExtendedSessionIdleTimeout = TimeSpan.FromSeconds(options.ExtendedSessionIdleTimeoutInSeconds),
             LoggerFactory = loggers,
         });
     }
