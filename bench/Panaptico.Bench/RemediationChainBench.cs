@@ -8,7 +8,8 @@ using Panaptico.Storage.Azurite;
 namespace Panaptico.Bench;
 
 /// <summary>
-/// `remediation-chain [--chains 50] [--partitions --activities --orchestrators --batch --poll]`: machine time from
+/// `remediation-chain [--chains 50] [--partitions --activities --orchestrators --batch --poll]` (on the Azurite in
+/// <c>PANAPTICO_BENCH_STORAGE</c> when set, else a fresh one): machine time from
 /// detection to close of the auto-approved chain (AZ-STG-004 on a container tagged <c>env=dev</c>, which the policy
 /// approves without a person) on the function app's standalone host: the event path's targeted re-check (read the
 /// asset, evaluate the library with its metadata as tags), <c>ChangeIntake.OpenAsync</c> (index, schedule the
@@ -23,13 +24,16 @@ public static class RemediationChainBench
     {
         var chains = DurableBenchSettings.Int(args, "--chains", 50);
         var durable = DurableBenchSettings.Parse(args, new DurableBenchSettings(PartitionCount: 1));
-        await using var azurite = await AzuriteProcess.StartAsync();
+        // PANAPTICO_BENCH_STORAGE: an Azurite started by hand (e.g. with --debug, to count requests at its side too).
+        var given = Environment.GetEnvironmentVariable("PANAPTICO_BENCH_STORAGE");
+        await using var azurite = given is { Length: > 0 } ? null : await AzuriteProcess.StartAsync();
+        var connectionString = given is { Length: > 0 } ? given : azurite!.ConnectionString;
         const string hub = "benchhub";
         using var requests = new StorageRequests(hub);
         var ledger = new LedgerWatch();
         var writes = new ConnectorWrites();
-        await using var app = await BenchFunctionApp.StartAsync(azurite.ConnectionString, hub, durable, ledger, writes);
-        var blobs = new BlobServiceClient(azurite.ConnectionString);
+        await using var app = await BenchFunctionApp.StartAsync(connectionString, hub, durable, ledger, writes);
+        var blobs = new BlobServiceClient(connectionString);
         var pattern = PatternRegistry.Default["AZ-STG-004"];
         var account = app.Account;
 
@@ -81,6 +85,7 @@ public static class RemediationChainBench
         Console.WriteLine($"  per chain: median {times[times.Count / 2]:F1} ms, p95 {times[(int)(times.Count * 0.95)]:F1} ms, max {times[^1]:F1} ms (goal: median < 250 ms)");
         Console.WriteLine($"  storage requests per chain: median {perChain[perChain.Count / 2]}, min {perChain[0]}, max {perChain[^1]}; mean {sum.Describe(times.Count)}");
         Console.WriteLine($"  fixes written: {writes.PerAsset.Values.Sum()} for {writes.PerAsset.Count} assets; closed {ledger.ClosedCount}/{names.Count}");
+        Console.WriteLine($"  whole run: {requests.Now.Total} storage requests (start-up, container set-up and the warm-up chain included)");
         requests.PrintDetail();
     }
 }
