@@ -9,6 +9,8 @@ switch (verb)
     case "hash": await Panaptico.Bench.HashingBench.RunAsync(rest); return 0;
     case "gates": await Panaptico.Bench.GatesBench.RunAsync(rest); return 0;
     case "gates-storage": await Panaptico.Bench.GatesStorageBench.RunAsync(rest); return 0;
+    case "remediation-chain": await Panaptico.Bench.RemediationChainBench.RunAsync(rest); return 0;
+    case "remediation-burst": await Panaptico.Bench.RemediationBurstBench.RunAsync(rest); return 0;
     default:
         Console.Error.WriteLine($"usage: bench <verb>; unknown verb '{verb}' ({rest.Length} args); verbs: see bench/Panaptico.Bench/Program.cs");
         return 2;
