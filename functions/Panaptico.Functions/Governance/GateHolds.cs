@@ -6,6 +6,8 @@ using Panaptico.Core.Governance.Approvals;
 using Panaptico.Core.Governance.EvidenceGates;
 using Panaptico.Core.Governance.Tasks;
 
+using Panaptico.Functions.Platform;
+
 namespace Panaptico.Functions.Governance;
 
 /// <summary>An approval seat held until <paramref name="ExpiresAt"/>, when it re-routes to its fallback or expires.</summary>
@@ -106,21 +108,7 @@ public static class GateHolds
     public static async Task<ReleaseOutcome?> ReleaseAsync(DurableTaskClient client, string taskId, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
     {
         var id = ReleaseId(taskId);
-        if (await client.GetInstanceAsync(id, cancellationToken) is null)
-        {
-            try
-            {
-                await client.ScheduleNewOrchestrationInstanceAsync(nameof(ReleaseDownstream), taskId, new StartOrchestrationOptions(id), cancellationToken);
-            }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Another request may have started it first; if not, this was a real failure.
-                if (await client.GetInstanceAsync(id, CancellationToken.None) is null)
-                {
-                    throw;
-                }
-            }
-        }
+        await client.ScheduleOnceAsync(nameof(ReleaseDownstream), id, () => taskId, _ => true, cancellationToken);
 
         using var timeout = new CancellationTokenSource(wait, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);

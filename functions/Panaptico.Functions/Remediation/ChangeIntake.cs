@@ -1,8 +1,8 @@
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Panaptico.Core.Remediation;
 using Panaptico.Core.Remediation.Chain;
 using Panaptico.Core.Remediation.Tickets;
+using Panaptico.Functions.Platform;
 using Panaptico.Storage.Remediation;
 
 namespace Panaptico.Functions.Remediation;
@@ -112,23 +112,11 @@ public sealed class ChangeIntake(
     private async Task<bool> ScheduleAsync(DurableTaskClient client, ChangeId id, Finding finding, string requestedBy, CancellationToken cancellationToken)
     {
         var instanceId = id.ToString();
-        if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is { } existing && !Failed(existing))
+        if (!await client.ScheduleOnceAsync(nameof(RemediationChain), instanceId,
+            () => new ChainStart(instanceId, Wire.Json(finding), requestedBy, time.GetUtcNow(), settings.StepAttempts, settings.StepRetryInterval),
+            instance => !Failed(instance), cancellationToken))
         {
             return false;
-        }
-        var start = new ChainStart(instanceId, Wire.Json(finding), requestedBy, time.GetUtcNow(), settings.StepAttempts, settings.StepRetryInterval);
-        try
-        {
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(RemediationChain), start, new StartOrchestrationOptions(instanceId), cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Each backend says "already exists" its own way; what counts is whether the instance is there now.
-            if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is { } raced && !Failed(raced))
-            {
-                return false;
-            }
-            throw;
         }
         logger.LogInformation("Opened {Change}: {Pattern} on {Asset}", instanceId, finding.PatternId, finding.Asset);
         return true;
