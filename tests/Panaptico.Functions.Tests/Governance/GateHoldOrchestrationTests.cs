@@ -21,7 +21,7 @@ public sealed class GateHoldOrchestrationTests : IAsyncLifetime
     private DurableTaskClient Client => _host.Client;
 
     // Registered with their input types: the worker hands GetInput<T>() the input deserialized as that type.
-    public async Task InitializeAsync() => _host = await DurableTaskTestHost.StartAsync(registry =>
+    public async Task InitializeAsync() => _host = await InMemoryDurableHost.StartAsync(registry =>
     {
         registry.AddOrchestratorFunc<TaskFollowUpInput, string>(nameof(GateHolds.TaskFollowUp), (context, _) => GateHolds.TaskFollowUp(context));
         registry.AddOrchestratorFunc<GateHoldInput, string>(nameof(GateHolds.GateHold), (context, _) => GateHolds.GateHold(context));

@@ -126,7 +126,7 @@ public sealed class ChainWorld : IAsyncDisposable
             .Returns(Task.CompletedTask);
         await world.Changes.EnsureCreatedAsync(CancellationToken.None);
         await world.Vault.EnsureCreatedAsync(CancellationToken.None);
-        world.Host = await DurableTaskTestHost.StartAsync(registry =>
+        world.Host = await InMemoryDurableHost.StartAsync(registry =>
         {
             if (options.Patterns is { } patterns)
             {
