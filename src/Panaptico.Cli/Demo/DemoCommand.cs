@@ -271,7 +271,7 @@ public static class DemoCommand
             {
                 // the function has not created its table yet
             }
-            await Task.Delay(TimeSpan.FromMilliseconds(200));
+            await Task.Delay(TimeSpan.FromMilliseconds(200), TimeProvider.System);
         }
     }
 
