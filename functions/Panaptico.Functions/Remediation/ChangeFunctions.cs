@@ -108,7 +108,7 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
         {
             return refused;
         }
-        var body = await BodyAsync(request, cancellationToken);
+        var body = await RequestBody.ReadObjectAsync(request, BodyLimits.Decision, cancellationToken);
         if (body.Problem is not null)
         {
             return body.Problem;
@@ -140,7 +140,7 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
         {
             return refused;
         }
-        var body = await BodyAsync(request, cancellationToken);
+        var body = await RequestBody.ReadObjectAsync(request, BodyLimits.Decision, cancellationToken);
         if (body.Problem is not null)
         {
             return body.Problem;
@@ -251,26 +251,6 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
     private static IResult NotAChangeId(string text) => Problems.Invalid($"'{text}' is not a change id (CHG-YYYY-MMDD-NNN)");
 
     private static IResult NotFound(ChangeId id) => Problems.NotFound($"there is no change {id}");
-
-    /// <summary>An optional JSON object body; anything else is a 400 problem.</summary>
-    private static async Task<(JsonObject? Json, IResult? Problem)> BodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength is null or 0 && request.Headers.TransferEncoding.Count == 0)
-        {
-            return (null, null);
-        }
-        try
-        {
-            var node = await JsonNode.ParseAsync(request.Body, cancellationToken: cancellationToken);
-            return node is null or JsonObject
-                ? (node as JsonObject, null)
-                : (null, Problems.Invalid("the body must be a JSON object"));
-        }
-        catch (JsonException e)
-        {
-            return (null, Problems.Invalid($"the body is not JSON: {e.Message}"));
-        }
-    }
 
     private sealed record SeatSignature(string? SeatId, string Rationale, string ContextPackSha256);
 }
