@@ -199,9 +199,9 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
         switch (chain.Decide(view.State, decision(view.State)))
         {
             case ChainRefusal refusal:
-                return Problems.Refused(refusal, Decided(view.State));
+                return Problems.Refused(refusal, ChangeJson.Approval(view.State));
             case ChainDuplicate duplicate:
-                return Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Already decided", duplicate.Reason, Decided(view.State));
+                return Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Already decided", duplicate.Reason, ChangeJson.Approval(view.State));
             case ChainTransition transition:
                 var instance = await client.GetInstanceAsync(id.ToString(), getInputsAndOutputs: false, cancellationToken);
                 if (instance is not { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended })
@@ -218,17 +218,6 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
                 return Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Conflict", $"{id} cannot take that decision now");
         }
     }
-
-    /// <summary>Who decided the change's approval and when, for a refusal of a second decision; null while undecided.</summary>
-    private static JsonObject? Decided(ChangeState state) => state.Approval is { } decided
-        ? new JsonObject
-        {
-            ["decision"] = decided.Outcome == ApprovalOutcome.Granted ? "approved" : "denied",
-            ["decidedBy"] = decided.ApproverId,
-            ["decidedByName"] = decided.ApproverName,
-            ["decidedAt"] = decided.At,
-        }
-        : null;
 
     /// <summary>
     /// The signature fields of an approve or deny body; null when one is not text or the hash is missing. A blank
@@ -293,6 +282,7 @@ public static class ChangeJson
             ["ticket"] = state.Ticket.ToJson(),
             ["ticketText"] = state.Ticket.Render(),
             ["approvalExpiresAt"] = state.ApprovalExpiresAt,
+            ["approval"] = Approval(state),
             ["approvalGate"] = state.ApprovalGate is { } gate ? GateJson(gate, now) : null,
             ["rollbackAvailableUntil"] = state.Bundle?.AvailableUntil,
             ["settledAt"] = state.SettledAt,
@@ -311,6 +301,18 @@ public static class ChangeJson
             })]),
         };
     }
+
+    /// <summary>Who decided the change's approval, how and when; null while undecided. A refused second decision carries it too.</summary>
+    public static JsonObject? Approval(ChangeState state) => state?.Approval is { } decided
+        ? new JsonObject
+        {
+            ["decision"] = decided.Outcome == ApprovalOutcome.Granted ? "approved" : "denied",
+            ["mode"] = decided.Mode.ToString().ToLowerInvariant(),
+            ["decidedBy"] = decided.ApproverId,
+            ["decidedByName"] = decided.ApproverName,
+            ["decidedAt"] = decided.At,
+        }
+        : null;
 
     /// <summary>The approval gate as an approver reads it: each seat, whom it is routed to and why, who signed, and the pack hash to sign.</summary>
     public static JsonObject GateJson(ApprovalGateRecord gate, DateTimeOffset now)
