@@ -87,6 +87,23 @@ public sealed class ApprovalLinkBrowserTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Two_posts_of_one_link_at_once_decide_once()
+    {
+        await using var world = await LinkWorld.StartAsync();
+        var (id, link) = await world.PendingChangeAsync("reports");
+
+        var answers = await Task.WhenAll(
+            world.PostFormAsync(id, link, "deny", "Conflicts with the freeze"),
+            world.PostFormAsync(id, link, "deny", "Conflicts with the freeze"));
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], answers.Select(a => a.StatusCode).Order());
+        Assert.Equal("conflict", answers.Single(a => a.StatusCode == HttpStatusCode.Conflict).Code);
+        var change = await world.ChangeReachingAsync(id, "wont-fix");
+        Assert.Equal("denied: Conflicts with the freeze", (string?)change["outcome"]);
+        Assert.Single(change["history"]!.AsArray(), h => (string?)h!["event"] == "change.denied");
+    }
+
+    [Fact]
     public async Task A_link_whose_signature_does_not_verify_is_refused()
     {
         await using var world = await LinkWorld.StartAsync();
