@@ -9,6 +9,7 @@ using Panaptico.Functions.Hosting;
 using Panaptico.Functions.Platform;
 using Panaptico.Functions.Remediation;
 using Panaptico.Functions.Standalone;
+using Panaptico.Functions.Teams;
 
 namespace Panaptico.Functions;
 
@@ -27,6 +28,7 @@ public static class FunctionApp
         services.AddGovernance(configuration);
         services.AddAuditApi(configuration);
         services.AddRemediation(configuration);
+        services.AddTeams(configuration);
     }
 
     /// <summary>True when the Functions host started this process as its isolated worker.</summary>
