@@ -8,6 +8,7 @@ using Panaptico.Core.Remediation;
 using Panaptico.Core.Remediation.Assets;
 using Panaptico.Core.Remediation.Chain;
 using Panaptico.Core.Remediation.Tickets;
+using Panaptico.Functions.Teams;
 using Panaptico.Storage.Evidence;
 using Panaptico.Storage.Remediation;
 
@@ -33,6 +34,7 @@ public sealed class RemediationActivities(
     ILedgerAppender ledger,
     INotifier notifier,
     PatternRegistry patterns,
+    DirectoryRouting routing,
     TimeProvider time)
 {
     public const string OpenTicketName = "ChangeOpenTicket";
@@ -70,7 +72,9 @@ public sealed class RemediationActivities(
     {
         ArgumentNullException.ThrowIfNull(start);
         var finding = Wire.Parse<Finding>(start.Finding);
-        var opened = chain.Open(ChangeId.Parse(start.ChangeId), finding, start.RequestedBy, start.OpenedAt);
+        // Directory groups are read now; a re-run finds the change opened and keeps the members its first run resolved.
+        var rules = chain.ApprovalRules is { } named ? await routing.ResolveAsync(named, CancellationToken.None) : null;
+        var opened = chain.Open(ChangeId.Parse(start.ChangeId), finding, start.RequestedBy, start.OpenedAt, rules);
         var stored = await changes.OpenAsync(opened.State, opened.History, time.GetUtcNow(), CancellationToken.None);
         await PublishAsync(opened.Ledger, opened.Notifications);
         return Wire.Json(stored);

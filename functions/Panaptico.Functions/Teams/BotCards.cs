@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Panaptico.Core.Governance.Approvals;
+using Panaptico.Core.Governance.Tasks;
 using Panaptico.Core.Remediation.Chain;
 
 namespace Panaptico.Functions.Teams;
@@ -56,6 +58,50 @@ public static class BotCards
     {
         ArgumentNullException.ThrowIfNull(state);
         return Card([Text($"{state.Id} closed", bold: true), Text(state.CloseOut?.Render() ?? "")]);
+    }
+
+    /// <summary>A governed task's seat awaiting its approver, with the signatures so far.</summary>
+    public static JsonObject TaskSeat(TaskRecord record, ApprovalSeat seat)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(seat);
+        var gate = record.Approvals!;
+        var data = new JsonObject { ["taskId"] = record.Id, ["seat"] = seat.Id, ["contextPackSha256"] = gate.ContextPackHash };
+        var chain = gate.Signatures.Where(s => s.IsValid).Select(s => Text($"{s.SeatId}: {s.Verdict} by {s.ApproverName} ({Minute(s.SignedAt)})"));
+        return Card(
+            [Text($"{record.Id} · {record.Task.Title}", bold: true), Text($"seat {seat.Id}: {seat.RoutedBecause}"), Text($"expires: {Minute(seat.ExpiresAt)}"), .. chain,
+             new JsonObject { ["type"] = "Input.Text", ["id"] = "rationale", ["label"] = "Rationale", ["isRequired"] = true, ["errorMessage"] = "A rationale is required.", ["maxLength"] = 500 }],
+            [
+                new JsonObject { ["type"] = "Action.Execute", ["title"] = "Approve", ["verb"] = "task.approve", ["style"] = "positive", ["data"] = data.DeepClone() },
+                new JsonObject
+                {
+                    ["type"] = "Action.ShowCard", ["title"] = "Deny…",
+                    ["card"] = new JsonObject
+                    {
+                        ["type"] = "AdaptiveCard",
+                        ["body"] = new JsonArray(new JsonObject { ["type"] = "Input.Text", ["id"] = "reason", ["label"] = "Reason", ["isMultiline"] = true, ["isRequired"] = true, ["errorMessage"] = "A reason is required to deny.", ["maxLength"] = 500 }),
+                        ["actions"] = new JsonArray(new JsonObject { ["type"] = "Action.Execute", ["title"] = "Deny", ["verb"] = "task.deny", ["style"] = "destructive", ["data"] = data.DeepClone() }),
+                    },
+                },
+            ],
+            new JsonObject { ["action"] = new JsonObject { ["type"] = "Action.Execute", ["verb"] = "task.refresh", ["data"] = new JsonObject { ["taskId"] = record.Id, ["seat"] = seat.Id } }, ["userIds"] = new JsonArray([.. seat.Approver.Members.Take(60).Select(u => (JsonNode)JsonValue.Create(u))]) });
+    }
+
+    /// <summary>A task seat once signed, denied or expired: who, when, outcome, no buttons.</summary>
+    public static JsonObject TaskSeatClosed(TaskRecord record, ApprovalSeat seat)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(seat);
+        var signature = record.Approvals?.ValidSignatureOf(seat.Id);
+        return signature is null
+            ? Card([Text($"{record.Id} · seat {seat.Id} · {seat.State}", bold: true)])
+            : Card([Text($"{record.Id} · seat {seat.Id} · {signature.Verdict}", bold: true), Text($"by {signature.ApproverName} at {Minute(signature.SignedAt)}"), Text(signature.Rationale)]);
+    }
+
+    public static JsonObject TaskNotYours(TaskRecord record, string viewer, string why)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return Card([Text($"{record.Id} · not yours to decide", bold: true), Text($"{viewer}: {why}")]);
     }
 
     private static JsonObject Card(IEnumerable<JsonNode> body, IEnumerable<JsonNode>? actions = null, JsonObject? refresh = null)

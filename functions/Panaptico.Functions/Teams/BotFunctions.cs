@@ -2,9 +2,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using Panaptico.Core.Governance.Approvals;
+using Panaptico.Core.Governance.Tasks;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Remediation.Chain;
 using Panaptico.Core.Remediation.Tickets;
+using Panaptico.Functions.Governance;
 using Panaptico.Functions.Http;
 using Panaptico.Functions.Remediation;
 using Panaptico.Storage.Remediation;
@@ -24,11 +27,15 @@ public sealed class BotFunctions(
     TeamsDirectory directory,
     ChangeDecisions decisions,
     ChangeTable changes,
+    GovernedExecution execution,
     TimeProvider time)
 {
     public const string ApproveVerb = "approval.approve";
     public const string DenyVerb = "approval.deny";
     public const string RefreshVerb = "approval.refresh";
+    public const string TaskApproveVerb = "task.approve";
+    public const string TaskDenyVerb = "task.deny";
+    public const string TaskRefreshVerb = "task.refresh";
     private const int MaxActivityBytes = 256 * 1024;
     private const string TappedApproval = "Approved in Microsoft Teams";
 
@@ -64,6 +71,10 @@ public sealed class BotFunctions(
         var action = activity["value"]?["action"] as JsonObject;
         var verb = Text(action?["verb"]);
         var data = action?["data"] as JsonObject;
+        if (verb is TaskApproveVerb or TaskDenyVerb or TaskRefreshVerb)
+        {
+            return await TaskInvokeAsync(activity, verb, data, client, cancellationToken);
+        }
         if (verb is not (ApproveVerb or DenyVerb or RefreshVerb) || !ChangeId.TryParse(Text(data?[CardFields.ChangeId]) ?? "", out var parsed))
         {
             return Error("BadRequest", $"unknown action '{verb}' or no change id");
@@ -109,6 +120,68 @@ public sealed class BotFunctions(
             ChangeDecision.NotNow other => Decided(other.View.State) ?? Current(other.View.State, tapper),
             _ => Current(view.State, tapper),
         });
+    }
+
+    /// <summary>
+    /// A governed task's seat: signed or denied through <see cref="GovernedExecution.UpdateAsync"/> with the same
+    /// <see cref="TaskApprovals"/> decisions as <c>SignApproval</c> (routed seat, segregation of duties, pack hash,
+    /// rationale, expiry), answered with the seat's card.
+    /// </summary>
+    private async Task<IResult> TaskInvokeAsync(JsonObject activity, string verb, JsonObject? data, DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        if (Text(data?[CardFields.TaskId]) is not { } taskId || Text(data?[CardFields.Seat]) is not { } seatId)
+        {
+            return Error("BadRequest", "a task action names its task and seat");
+        }
+        var page = await execution.GetTaskAsync(taskId, cancellationToken);
+        if (!page.IsAccepted || page.Value!.Stored.Record.Approvals?.Seats.FirstOrDefault(s => s.Id == seatId) is null)
+        {
+            return Error("NotFound", $"there is no seat {seatId} on {taskId}");
+        }
+        var aadObjectId = Text(activity["from"]?["aadObjectId"]);
+        var tapper = aadObjectId is null ? null : await directory.PrincipalOfAsync(aadObjectId, cancellationToken);
+        if (tapper is null)
+        {
+            return Card(BotCards.TaskNotYours(page.Value.Stored.Record, aadObjectId ?? "someone", "the directory does not know you"));
+        }
+        if (verb == TaskRefreshVerb)
+        {
+            return Card(CurrentSeat(page.Value.Stored.Record, seatId, tapper));
+        }
+        var approve = verb == TaskApproveVerb;
+        var rationale = Text(data![approve ? CardFields.Rationale : CardFields.Reason])?.Trim();
+        if (string.IsNullOrEmpty(rationale))
+        {
+            return Error("BadRequest", approve ? "A rationale is required to approve." : "A reason is required to deny.");
+        }
+        var hash = Text(data[CardFields.ContextPackSha256]) ?? "";
+        var signed = await execution.UpdateAsync(taskId, (record, now) => approve
+            ? TaskApprovals.Approve(record, tapper, seatId, rationale, hash, now)
+            : TaskApprovals.Deny(record, tapper, seatId, rationale, hash, now), client, cancellationToken);
+        if (signed.IsAccepted)
+        {
+            return Card(CurrentSeat(signed.Value!.Stored.Record, seatId, tapper));
+        }
+        var current = (await execution.GetTaskAsync(taskId, cancellationToken)).Value?.Stored.Record ?? page.Value.Stored.Record;
+        return signed.Refusal!.Code switch
+        {
+            Core.Governance.RefusalCode.Invalid => Error("BadRequest", signed.Refusal.Message),
+            Core.Governance.RefusalCode.Forbidden or Core.Governance.RefusalCode.SegregationOfDuties => Card(BotCards.TaskNotYours(current, tapper.Name, signed.Refusal.Message)),
+            _ => Card(CurrentSeat(current, seatId, tapper)),
+        };
+    }
+
+    /// <summary>A task seat's card for a person now: the request if it is open and theirs, else who decided, the expiry, or why not theirs.</summary>
+    private static JsonObject CurrentSeat(TaskRecord record, string seatId, Principal viewer)
+    {
+        var seat = record.Approvals!.Seats.First(s => s.Id == seatId);
+        if (seat.State != SeatState.Open)
+        {
+            return BotCards.TaskSeatClosed(record, seat);
+        }
+        return seat.Approver.Admits(viewer.Id)
+            ? BotCards.TaskSeat(record, seat)
+            : BotCards.TaskNotYours(record, viewer.Name, $"seat {seat.Id} is routed to {seat.Approver.Name}");
     }
 
     /// <summary>The card a person sees for the change now: the request if it waits on them, else who decided, the expiry, or why not theirs.</summary>
@@ -190,4 +263,7 @@ public static class CardFields
     public const string ContextPackSha256 = "contextPackSha256";
     public const string AcknowledgesIrreversible = "acknowledgesIrreversible";
     public const string Reason = "reason";
+    public const string TaskId = "taskId";
+    public const string Seat = "seat";
+    public const string Rationale = "rationale";
 }

@@ -34,6 +34,7 @@ public static class TeamsSetup
             return new GraphServiceClient(Http(sp), authentication, options.GraphBaseUrl.ToString().TrimEnd('/'));
         });
         services.AddSingleton<TeamsDirectory>();
+        services.AddSingleton<DirectoryRouting>();
         services.AddSingleton<ActivityFeed>();
         services.AddSingleton(sp => new DeliveryLog(
             sp.GetRequiredService<StorageAccount>().Tables.GetTableClient(sp.GetRequiredService<StorageNames>().Table("teamsdeliveries")),

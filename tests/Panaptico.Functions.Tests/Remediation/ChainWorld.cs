@@ -112,7 +112,7 @@ public sealed class ChainWorld : IAsyncDisposable
         Deliveries = new DeliveryLog(Storage.Tables.GetTableClient(Names.Table("teamsdeliveries")), TimeProvider.System);
         Teams = new TeamsDelivery(teams, Bot, new ActivityFeed(Graph, teams), Directory, Deliveries, Ledger.Appender, TimeProvider.System, NullLogger<TeamsDelivery>.Instance);
         Decisions = new ChangeDecisions(Changes, Chain);
-        Activities = new RemediationActivities(Chain, Changes, Vault, Accounts, Ledger.Appender, Notifier.Object, Patterns, TimeProvider.System);
+        Activities = new RemediationActivities(Chain, Changes, Vault, Accounts, Ledger.Appender, Notifier.Object, Patterns, new DirectoryRouting(Directory), TimeProvider.System);
         var intake = new ChangeIntake(Changes, new ChangeIdCounter(table), new OpenChangeIndex(table), settings, TimeProvider.System, NullLogger<ChangeIntake>.Instance);
         Api = new ChangeFunctions(Changes, Decisions, TimeProvider.System);
         Scan = new ViolationScan(intake, Accounts, Patterns, settings, NullLogger<ViolationScan>.Instance);

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Panaptico.Core.Remediation.Chain;
 using Panaptico.Core.Remediation.Tickets;
 using Panaptico.Functions.Teams;
-using Panaptico.Functions.Tests.Remediation;
 
 namespace Panaptico.Functions.Tests.Teams;
 
@@ -84,7 +83,7 @@ public sealed class BotFunctionsTests
         var withReason = data.DeepClone().AsObject();
         withReason["reason"] = "Conflicts with the freeze";
         var denied = TeamsWorld.CardOf(await world.TapAsync(BotFunctions.DenyVerb, TeamsWorld.Sam, withReason));
-        await world.Chain.Reached(id, "change.wont-fix");
+        await world.Chain.Reached(id, "change.denied");
 
         Assert.Equal(200, reasonless.Status);
         Assert.Equal((400, "application/vnd.microsoft.error", "BadRequest"),

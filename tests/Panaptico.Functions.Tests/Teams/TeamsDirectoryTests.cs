@@ -21,7 +21,7 @@ public sealed class TeamsDirectoryTests : IDisposable
 
         var group = await directory.MembersOfAsync("on-call", CancellationToken.None);
 
-        Assert.Equal(["u1", "u2", "u3", "u4", "u5"], group.Members);
+        Assert.Equal(["u1", "u2", "u3", "u4", "u5"], group.Members.ToArray());
         Assert.Equal(_time.GetUtcNow(), group.ResolvedAt);
         Assert.Equal(3, TeamsFakes.Requests(_fakes.Graph, "GET", "/groups/on-call/members").Count);
         Assert.All(TeamsFakes.Requests(_fakes.Graph, "GET", "/groups/"),

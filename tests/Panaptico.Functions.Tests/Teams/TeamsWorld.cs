@@ -10,7 +10,7 @@ namespace Panaptico.Functions.Tests.Teams;
 
 /// <summary>
 /// A remediation world (<see cref="ChainWorld"/>) whose bot and delivery talk to the Teams fakes: two people routed to a
-/// production change's seat (the platform-security group), a third who holds the approver role but is not routed, and
+/// production change's seat (the platform-security group, whose members the rules leave to the directory), a third who holds the approver role but is not routed, and
 /// the bot endpoint under test.
 /// </summary>
 public sealed class TeamsWorld : IAsyncDisposable
@@ -19,14 +19,12 @@ public sealed class TeamsWorld : IAsyncDisposable
     public const string Sam = "22222222-2222-4222-8222-222222222222";
     public const string Ravi = "33333333-3333-4333-8333-333333333333";
     public const string ApproversGroup = "a9900000-0000-4000-8000-0000000000a9";
+    public const string PlatformSecurityGroup = "9e700000-0000-4000-8000-00000000c5ec";
 
     public static readonly ApprovalRules Rules = ApprovalRules.Parse($$"""
         version: "teams-test-1"
-        principals:
-          "{{Nina}}": { name: "Nina Ramirez", title: "Platform security on-call" }
-          "{{Sam}}": { name: "Sam Kim", title: "Security on-call" }
         groups:
-          platform-security: { name: "Platform security", members: ["{{Nina}}", "{{Sam}}"] }
+          platform-security: { name: "Platform security", directoryGroup: "{{PlatformSecurityGroup}}" }
         rules:
           - id: platform-security-on-call
             to: { group: platform-security }
@@ -39,7 +37,8 @@ public sealed class TeamsWorld : IAsyncDisposable
         Fakes = fakes;
         Chain = chain;
         Http = http;
-        Bot = new BotFunctions(new BotTokenValidator(chain.Options.Teams, http), chain.Directory, chain.Decisions, chain.Changes, TimeProvider.System);
+        // No governed tasks in this world: its taps are on changes only (task seats are tapped in TaskSeatTapTests).
+        Bot = new BotFunctions(new BotTokenValidator(chain.Options.Teams, http), chain.Directory, chain.Decisions, chain.Changes, null!, TimeProvider.System);
     }
 
     public TeamsFakes Fakes { get; }
@@ -54,6 +53,7 @@ public sealed class TeamsWorld : IAsyncDisposable
         fakes.User(Sam, "Sam Kim");
         fakes.User(Ravi, "Ravi Shah");
         fakes.Group(ApproversGroup, Nina, Sam, Ravi);
+        fakes.Group(PlatformSecurityGroup, Nina, Sam);
         if (connectorFails)
         {
             fakes.ConnectorFails();
