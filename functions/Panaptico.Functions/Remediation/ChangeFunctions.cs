@@ -196,9 +196,9 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeDecisions decisio
             case ChangeDecision.Missing:
                 return NotFound(id);
             case ChangeDecision.Refused refused:
-                return Problems.Refused(refused.Refusal, Decided(refused.View.State));
+                return Problems.Refused(refused.Refusal, ChangeJson.Approval(refused.View.State));
             case ChangeDecision.AlreadyDecided duplicate:
-                return Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Already decided", duplicate.Duplicate.Reason, Decided(duplicate.View.State));
+                return Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Already decided", duplicate.Duplicate.Reason, ChangeJson.Approval(duplicate.View.State));
             case ChangeDecision.NotListening { Status: var runtime }:
                 // Nothing listens for the decision: a change whose rollback window's timer already fired, or whose orchestration failed.
                 return eventName == RemediationChain.RevertRequestedEvent && runtime == OrchestrationRuntimeStatus.Completed
@@ -211,17 +211,6 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeDecisions decisio
                 return Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Conflict", $"{id} cannot take that decision now");
         }
     }
-
-    /// <summary>Who decided the change's approval and when, for a refusal of a second decision; null while undecided.</summary>
-    private static JsonObject? Decided(ChangeState state) => state.Approval is { } decided
-        ? new JsonObject
-        {
-            ["decision"] = decided.Outcome == ApprovalOutcome.Granted ? "approved" : "denied",
-            ["decidedBy"] = decided.ApproverId,
-            ["decidedByName"] = decided.ApproverName,
-            ["decidedAt"] = decided.At,
-        }
-        : null;
 
     /// <summary>
     /// The signature fields of an approve or deny body; null when one is not text or the hash is missing. A blank
@@ -286,6 +275,7 @@ public static class ChangeJson
             ["ticket"] = state.Ticket.ToJson(),
             ["ticketText"] = state.Ticket.Render(),
             ["approvalExpiresAt"] = state.ApprovalExpiresAt,
+            ["approval"] = Approval(state),
             ["approvalGate"] = state.ApprovalGate is { } gate ? GateJson(gate, now) : null,
             ["rollbackAvailableUntil"] = state.Bundle?.AvailableUntil,
             ["settledAt"] = state.SettledAt,
@@ -304,6 +294,18 @@ public static class ChangeJson
             })]),
         };
     }
+
+    /// <summary>Who decided the change's approval, how and when; null while undecided. A refused second decision carries it too.</summary>
+    public static JsonObject? Approval(ChangeState state) => state?.Approval is { } decided
+        ? new JsonObject
+        {
+            ["decision"] = decided.Outcome == ApprovalOutcome.Granted ? "approved" : "denied",
+            ["mode"] = decided.Mode.ToString().ToLowerInvariant(),
+            ["decidedBy"] = decided.ApproverId,
+            ["decidedByName"] = decided.ApproverName,
+            ["decidedAt"] = decided.At,
+        }
+        : null;
 
     /// <summary>The approval gate as an approver reads it: each seat, whom it is routed to and why, who signed, and the pack hash to sign.</summary>
     public static JsonObject GateJson(ApprovalGateRecord gate, DateTimeOffset now)

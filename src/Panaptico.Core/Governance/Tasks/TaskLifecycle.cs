@@ -152,12 +152,20 @@ public static class TaskLifecycle
     /// <param name="upstreams">The rows of the task's upstream tasks, for their seals.</param>
     public static Decision<SealRequest> Complete(TaskRecord record, IReadOnlyList<GovernedTask> upstreams, Principal by, DateTimeOffset now)
     {
+        var completion = CompletionLock.Evaluate(record, now);
         if (Refuse(record, by, "complete", TaskState.Active, TaskState.Held) is { } refusal)
         {
-            return refusal;
+            // Out of state, the caller still hears what completing would take, as every refused "complete" says it.
+            return refusal.Code != RefusalCode.Conflict || record.Task.State == TaskState.Cancelled
+                ? refusal
+                : refusal with
+                {
+                    Message = $"{refusal.Message}; {completion.Summary}",
+                    Data = StateAndLock(record.Task.State, [TaskState.Active, TaskState.Held], completion),
+                    Lock = completion,
+                };
         }
 
-        var completion = CompletionLock.Evaluate(record, now);
         if (completion.IsLocked)
         {
             return new Refusal(RefusalCode.GateOpen, completion.Summary, completion.ToJson()) { Lock = completion };
@@ -291,6 +299,14 @@ public static class TaskLifecycle
     {
         var task = record.Task with { State = to, UpdatedAt = now };
         return Decision.Accept(record with { Task = task }, [Transition(record.Task, task, actor, reason, now)]);
+    }
+
+    private static JsonObject StateAndLock(TaskState state, TaskState[] needs, CompletionLock completion)
+    {
+        var data = completion.ToJson();
+        data["state"] = state.ToString();
+        data["needs"] = GovernanceLedger.Array(needs.Select(s => s.ToString()));
+        return data;
     }
 
     private static Refusal? Refuse(TaskRecord record, Principal by, string reason, params TaskState[] allowed)

@@ -334,19 +334,26 @@ public sealed class ChangeChain
             : Refused(denied.Refusal);
     }
 
-    /// <summary>An approval after the decision is a duplicate of an approval and conflicts with a denial.</summary>
+    /// <summary>
+    /// An approval after the decision is a duplicate of an approval and conflicts with a denial. Either way it is decided
+    /// before the seat, the approver or the hash is looked at: whoever sends it hears who decided and when.
+    /// </summary>
     private static ChainOutcome? NotOpenToApproval(ChangeState state, DateTimeOffset at) => Decided(state) is { } decided
         ? decided.Outcome == ApprovalOutcome.Granted
-            ? new ChainDuplicate($"already approved by {decided.ApproverId} at {CloseOut.Iso(decided.At)}")
-            : new ChainRefusal(RefusalCode.Conflict, $"already denied by {decided.ApproverId}: {decided.Reason}")
+            ? new ChainDuplicate(AlreadyDecided(decided))
+            : new ChainRefusal(RefusalCode.Conflict, AlreadyDecided(decided))
         : NotAwaitingDecision(state, at);
 
     /// <summary>A denial after the decision is a duplicate of a denial and conflicts with an approval.</summary>
     private static ChainOutcome? NotOpenToDenial(ChangeState state, DateTimeOffset at) => Decided(state) is { } decided
         ? decided.Outcome == ApprovalOutcome.Denied
-            ? new ChainDuplicate($"already denied by {decided.ApproverId}")
-            : new ChainRefusal(RefusalCode.Conflict, $"already approved by {decided.ApproverId}; the plan is running")
+            ? new ChainDuplicate(AlreadyDecided(decided))
+            : new ChainRefusal(RefusalCode.Conflict, AlreadyDecided(decided))
         : NotAwaitingDecision(state, at);
+
+    private static string AlreadyDecided(ApprovalDecision decided) => decided.Outcome == ApprovalOutcome.Granted
+        ? $"already approved by {decided.ApproverId} at {CloseOut.Iso(decided.At)}"
+        : $"already denied by {decided.ApproverId} at {CloseOut.Iso(decided.At)}: {decided.Reason}";
 
     private static ChainRefusal? IrreversibleNotAcknowledged(ChangeState state, bool acknowledged) =>
         state.IrreversibleReason is { } reason && !acknowledged
