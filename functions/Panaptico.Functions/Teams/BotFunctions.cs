@@ -7,6 +7,7 @@ using Panaptico.Core.Governance.Tasks;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Remediation.Chain;
 using Panaptico.Core.Remediation.Tickets;
+using Panaptico.Core.Teams;
 using Panaptico.Functions.Governance;
 using Panaptico.Functions.Http;
 using Panaptico.Functions.Remediation;
@@ -30,12 +31,12 @@ public sealed class BotFunctions(
     GovernedExecution execution,
     TimeProvider time)
 {
-    public const string ApproveVerb = "approval.approve";
-    public const string DenyVerb = "approval.deny";
-    public const string RefreshVerb = "approval.refresh";
-    public const string TaskApproveVerb = "task.approve";
-    public const string TaskDenyVerb = "task.deny";
-    public const string TaskRefreshVerb = "task.refresh";
+    public const string ApproveVerb = CardVerbs.ApprovalApprove;
+    public const string DenyVerb = CardVerbs.ApprovalDeny;
+    public const string RefreshVerb = CardVerbs.ApprovalRefresh;
+    public const string TaskApproveVerb = CardVerbs.TaskApprove;
+    public const string TaskDenyVerb = CardVerbs.TaskDeny;
+    public const string TaskRefreshVerb = CardVerbs.TaskRefresh;
     private const int MaxActivityBytes = 256 * 1024;
     private const string TappedApproval = "Approved in Microsoft Teams";
 
@@ -75,7 +76,7 @@ public sealed class BotFunctions(
         {
             return await TaskInvokeAsync(activity, verb, data, client, cancellationToken);
         }
-        if (verb is not (ApproveVerb or DenyVerb or RefreshVerb) || !ChangeId.TryParse(Text(data?[CardFields.ChangeId]) ?? "", out var parsed))
+        if (verb is not (ApproveVerb or DenyVerb or RefreshVerb) || !ChangeId.TryParse(Text(data?[CardData.ChangeId]) ?? "", out var parsed))
         {
             return Error("BadRequest", $"unknown action '{verb}' or no change id");
         }
@@ -96,13 +97,13 @@ public sealed class BotFunctions(
         }
 
         var approve = verb == ApproveVerb;
-        var reason = Text(data![CardFields.Reason])?.Trim();
+        var reason = Text(data![CardData.Reason])?.Trim();
         if (!approve && string.IsNullOrEmpty(reason))
         {
             return Error("BadRequest", "A reason is required to deny.");
         }
         var signal = ApprovalSignal.From(tapper, time.GetUtcNow(), seatId: null, approve ? (reason is { Length: > 0 } ? reason : TappedApproval) : reason!,
-            Text(data[CardFields.ContextPackSha256]) ?? "", data[CardFields.AcknowledgesIrreversible]?.GetValueKind() == JsonValueKind.True);
+            Text(data[CardData.ContextPackSha256]) ?? "", data[CardData.AcknowledgesIrreversible]?.GetValueKind() == JsonValueKind.True);
         var outcome = await decisions.DecideAsync(id, client, approve ? RemediationChain.ApprovalSignedEvent : RemediationChain.ApprovalDeniedEvent,
             signal, state => signal.ToEvent(state, approve), cancellationToken);
         if (outcome is ChangeDecision.Refused { Refusal.Code: RefusalCode.Invalid } invalid)
@@ -129,7 +130,7 @@ public sealed class BotFunctions(
     /// </summary>
     private async Task<IResult> TaskInvokeAsync(JsonObject activity, string verb, JsonObject? data, DurableTaskClient client, CancellationToken cancellationToken)
     {
-        if (Text(data?[CardFields.TaskId]) is not { } taskId || Text(data?[CardFields.Seat]) is not { } seatId)
+        if (Text(data?[CardData.TaskId]) is not { } taskId || Text(data?[CardData.Seat]) is not { } seatId)
         {
             return Error("BadRequest", "a task action names its task and seat");
         }
@@ -146,41 +147,41 @@ public sealed class BotFunctions(
         }
         if (verb == TaskRefreshVerb)
         {
-            return Card(CurrentSeat(page.Value.Stored.Record, seatId, tapper));
+            return Card(CurrentSeat(page.Value.Stored.Record, seatId, tapper, time.GetUtcNow()));
         }
         var approve = verb == TaskApproveVerb;
-        var rationale = Text(data![approve ? CardFields.Rationale : CardFields.Reason])?.Trim();
+        var rationale = Text(data![approve ? CardData.Rationale : CardData.Reason])?.Trim();
         if (string.IsNullOrEmpty(rationale))
         {
             return Error("BadRequest", approve ? "A rationale is required to approve." : "A reason is required to deny.");
         }
-        var hash = Text(data[CardFields.ContextPackSha256]) ?? "";
+        var hash = Text(data[CardData.ContextPackSha256]) ?? "";
         var signed = await execution.UpdateAsync(taskId, (record, now) => approve
             ? TaskApprovals.Approve(record, tapper, seatId, rationale, hash, now)
             : TaskApprovals.Deny(record, tapper, seatId, rationale, hash, now), client, cancellationToken);
         if (signed.IsAccepted)
         {
-            return Card(CurrentSeat(signed.Value!.Stored.Record, seatId, tapper));
+            return Card(CurrentSeat(signed.Value!.Stored.Record, seatId, tapper, time.GetUtcNow()));
         }
         var current = (await execution.GetTaskAsync(taskId, cancellationToken)).Value?.Stored.Record ?? page.Value.Stored.Record;
         return signed.Refusal!.Code switch
         {
             Core.Governance.RefusalCode.Invalid => Error("BadRequest", signed.Refusal.Message),
             Core.Governance.RefusalCode.Forbidden or Core.Governance.RefusalCode.SegregationOfDuties => Card(BotCards.TaskNotYours(current, tapper.Name, signed.Refusal.Message)),
-            _ => Card(CurrentSeat(current, seatId, tapper)),
+            _ => Card(CurrentSeat(current, seatId, tapper, time.GetUtcNow())),
         };
     }
 
     /// <summary>A task seat's card for a person now: the request if it is open and theirs, else who decided, the expiry, or why not theirs.</summary>
-    private static JsonObject CurrentSeat(TaskRecord record, string seatId, Principal viewer)
+    private static JsonObject CurrentSeat(TaskRecord record, string seatId, Principal viewer, DateTimeOffset now)
     {
         var seat = record.Approvals!.Seats.First(s => s.Id == seatId);
         if (seat.State != SeatState.Open)
         {
-            return BotCards.TaskSeatClosed(record, seat);
+            return BotCards.TaskSeatClosed(record, seat, now);
         }
         return seat.Approver.Admits(viewer.Id)
-            ? BotCards.TaskSeat(record, seat)
+            ? BotCards.TaskSeat(record, seat, now)
             : BotCards.TaskNotYours(record, viewer.Name, $"seat {seat.Id} is routed to {seat.Approver.Name}");
     }
 
@@ -254,16 +255,4 @@ public sealed class BotFunctions(
             return null;
         }
     }
-}
-
-/// <summary>The names of the fields in our card actions' <c>data</c> (inputs are merged into it by id).</summary>
-public static class CardFields
-{
-    public const string ChangeId = "changeId";
-    public const string ContextPackSha256 = "contextPackSha256";
-    public const string AcknowledgesIrreversible = "acknowledgesIrreversible";
-    public const string Reason = "reason";
-    public const string TaskId = "taskId";
-    public const string Seat = "seat";
-    public const string Rationale = "rationale";
 }

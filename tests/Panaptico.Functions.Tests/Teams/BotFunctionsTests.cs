@@ -25,7 +25,7 @@ public sealed class BotFunctionsTests
         await world.Chain.Reached(id, "change.closed");
         var second = TeamsWorld.CardOf(await world.ApproveTapAsync(id, TeamsWorld.Nina));
 
-        Assert.Contains("not yours to decide", TeamsWorld.TextOf(stranger), StringComparison.Ordinal);
+        Assert.Contains("you may not decide this request", TeamsWorld.TextOf(stranger), StringComparison.Ordinal);
         Assert.Contains("Approved", TeamsWorld.TextOf(approved), StringComparison.Ordinal);
         Assert.Contains("Sam Kim", TeamsWorld.TextOf(approved), StringComparison.Ordinal);
         Assert.False(approved.ContainsKey("actions"));
@@ -49,7 +49,7 @@ public sealed class BotFunctionsTests
 
         var own = TeamsWorld.CardOf(await world.ApproveTapAsync(id, TeamsWorld.Nina));
 
-        Assert.Contains("not yours to decide", TeamsWorld.TextOf(own), StringComparison.Ordinal);
+        Assert.Contains("you may not decide this request", TeamsWorld.TextOf(own), StringComparison.Ordinal);
         Assert.Contains("cannot", TeamsWorld.TextOf(own), StringComparison.Ordinal);
         await AssertUnchangedAsync(world, id);
     }
@@ -89,7 +89,7 @@ public sealed class BotFunctionsTests
         Assert.Equal((400, "application/vnd.microsoft.error", "BadRequest"),
             (reasonless.Json!["statusCode"]!.GetValue<int>(), reasonless.Json["type"]!.GetValue<string>(), reasonless.Json["value"]!["code"]!.GetValue<string>()));
         Assert.Contains("approval.approve", TeamsWorld.TextOf(refreshRouted), StringComparison.Ordinal);
-        Assert.Contains("not yours to decide", TeamsWorld.TextOf(refreshStranger), StringComparison.Ordinal);
+        Assert.Contains("you may not decide this request", TeamsWorld.TextOf(refreshStranger), StringComparison.Ordinal);
         Assert.Contains("Denied", TeamsWorld.TextOf(denied), StringComparison.Ordinal);
         Assert.Contains("Conflicts with the freeze", TeamsWorld.TextOf(denied), StringComparison.Ordinal);
         Assert.Equal(ChangeStage.WontFix, (await world.Chain.ViewAsync(id)).State.Stage);

@@ -62,11 +62,12 @@ public sealed class TaskSeatTapTests
         var again = await Tap(BotFunctions.TaskApproveVerb, "dpark", "cost contained");
         var task = (await host.GetAsync(Operator, $"/api/tasks/{id}")).Body;
 
-        Assert.Contains("not yours to decide", stranger["value"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("you may not decide this request", stranger["value"]!.ToJsonString(), StringComparison.Ordinal);
         Assert.Equal((400, "application/vnd.microsoft.error"), (reasonless["statusCode"]!.GetValue<int>(), reasonless["type"]!.GetValue<string>()));
         Assert.Equal("application/vnd.microsoft.card.adaptive", signed["type"]!.GetValue<string>());
-        Assert.Contains("Approved", signed["value"]!.ToJsonString(), StringComparison.Ordinal);
-        Assert.Contains("by D. Park", signed["value"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("Seat domain-cost-owner signed", signed["value"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("D. Park (dpark)", signed["value"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.False(signed["value"]!.AsObject().ContainsKey("actions"));
         Assert.Contains("D. Park", again["value"]!.ToJsonString(), StringComparison.Ordinal);
         var seat = task["approvals"]!["seats"]!.AsArray().Select(s => s!.AsObject()).Single(s => (string?)s["seat"]!["id"] == "domain-cost-owner");
         Assert.Equal("Signed", (string?)seat["seat"]!["state"]);
