@@ -61,6 +61,39 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeDecisions decisio
         })]));
     }
 
+    /// <summary>
+    /// Violations left standing on purpose (won't-fix, reverted): each with its owner, reason and expiry. Standing ones
+    /// only, unless <c>?all=true</c> also asks for those that lapsed (their asset is detected again).
+    /// </summary>
+    [Function("ListExceptions")]
+    public async Task<IResult> ListExceptionsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "exceptions")] HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (await request.AuthorizeAsync(Access.AnyRole) is { } refused)
+        {
+            return refused;
+        }
+        var all = false;
+        if (request.Query["all"].FirstOrDefault() is { } text && !bool.TryParse(text, out all))
+        {
+            return Problems.Invalid("all must be true or false");
+        }
+        var now = time.GetUtcNow();
+        var listed = await changes.ListExceptionsAsync(cancellationToken);
+        return Results.Json(new JsonArray([.. listed.Where(e => all || e.Exception.StandsAt(now)).Select(e =>
+        {
+            var json = e.Exception.ToJson();
+            json["changeId"] = e.ChangeId.ToString();
+            json["pattern"] = e.Pattern;
+            json["asset"] = e.Asset;
+            json["severity"] = e.Severity;
+            json["team"] = e.Team;
+            json["standing"] = e.Exception.StandsAt(now);
+            return (JsonNode)json;
+        })]));
+    }
+
     /// <summary>The change with its ticket, stage, history, approval gate and close-out, and its orchestration's instance id and status.</summary>
     [Function("GetChange")]
     public async Task<IResult> GetChangeAsync(
@@ -273,7 +306,10 @@ public static class ChangeJson
             ["requestedBy"] = state.RequestedBy,
             ["outcome"] = state.Outcome,
             ["ticket"] = state.Ticket.ToJson(),
-            ["ticketText"] = state.Ticket.Render(),
+            ["ticketText"] = state.Exception is { } exception ? $"{state.Ticket.Render()}\n{exception.Render()}" : state.Ticket.Render(),
+            ["exception"] = state.Exception?.ToJson(),
+            ["follows"] = state.Follows?.ToString(),
+            ["followedBy"] = state.FollowedBy?.ToString(),
             ["approvalExpiresAt"] = state.ApprovalExpiresAt,
             ["approval"] = Approval(state),
             ["approvalGate"] = state.ApprovalGate is { } gate ? GateJson(gate, now) : null,
