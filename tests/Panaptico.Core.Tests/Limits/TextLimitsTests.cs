@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Time.Testing;
 using Panaptico.Core.Governance;
 using Panaptico.Core.Governance.Tasks;
-using Panaptico.Core.Tests.Governance;
 using Panaptico.Core.Limits;
+using Panaptico.Core.Tests.Governance;
 
 namespace Panaptico.Core.Tests.Text;
 

@@ -2,8 +2,8 @@ using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Ledger;
-using Panaptico.Core.Notifications;
 using Panaptico.Core.Limits;
+using Panaptico.Core.Notifications;
 
 namespace Panaptico.Core.Governance.Approvals;
 

@@ -3,8 +3,8 @@ using System.Text.Json.Nodes;
 using Panaptico.Core.Governance.Tasks;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Ledger;
-using Panaptico.Core.Notifications;
 using Panaptico.Core.Limits;
+using Panaptico.Core.Notifications;
 
 namespace Panaptico.Core.Governance.Dependencies;
 

@@ -4,8 +4,8 @@ using Panaptico.Core.Canonical;
 using Panaptico.Core.Evidence;
 using Panaptico.Core.Governance.Tasks;
 using Panaptico.Core.Identity;
-using Panaptico.Core.Notifications;
 using Panaptico.Core.Limits;
+using Panaptico.Core.Notifications;
 
 namespace Panaptico.Core.Governance.EvidenceGates;
 

@@ -5,8 +5,8 @@ using Panaptico.Core.Governance.EvidenceGates;
 using Panaptico.Core.Governance.Tasks;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Ledger;
-using Panaptico.Core.Notifications;
 using Panaptico.Core.Limits;
+using Panaptico.Core.Notifications;
 
 namespace Panaptico.Core.Governance.Runbooks;
 
