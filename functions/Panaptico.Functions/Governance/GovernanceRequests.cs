@@ -81,15 +81,23 @@ public sealed record RunbookStepBody(
     string ExpectedText,
     IReadOnlyDictionary<string, string>? Expected = null,
     string? Connector = null,
-    string? OwnerId = null)
+    string? OwnerId = null,
+    LiveCheckBody? LiveCheck = null)
 {
     public RunbookStep ToStep() => new(Number, Title, Instruction, Check, ExpectedText)
     {
         Expected = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, Expected ?? new Dictionary<string, string>()),
         Connector = Connector,
         OwnerId = OwnerId,
+        LiveCheck = LiveCheck is null
+            ? null
+            : new LiveCheck(LiveCheck.Kind) { Scope = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, LiveCheck.Scope ?? new Dictionary<string, string>()) },
     };
 }
+
+/// <param name="Kind">e.g. <c>kms.rotation</c>: a check this app has a connector for.</param>
+/// <param name="Scope">What the check reads, in its own terms, e.g. <c>aliasPrefix = alias/finance/</c>.</param>
+public sealed record LiveCheckBody(string Kind, IReadOnlyDictionary<string, string>? Scope = null);
 
 public enum TaskAction
 {

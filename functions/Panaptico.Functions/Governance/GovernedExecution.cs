@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
+using System.Text.Json.Nodes;
 using Microsoft.DurableTask.Client;
 using Panaptico.Core.Evidence;
 using Panaptico.Core.Governance;
@@ -477,5 +478,9 @@ public sealed class GovernedExecution(
             : Decision.Refuse(RefusalCode.Invalid, $"'{id}' is not a valid {what} id: letters, digits, '.', '_' and '-', at most 100 characters");
 
     private static Refusal Contended(string taskId) =>
-        Decision.Refuse(RefusalCode.Conflict, $"{taskId} kept changing while this request was applied ({MaxAttempts} attempts); nothing was written, retry");
+        Decision.Refuse(RefusalCode.Conflict, $"{taskId} kept changing while this request was applied ({MaxAttempts} attempts); nothing was written, retry",
+            new JsonObject { ["retry"] = true });
+
+    /// <summary>A refusal that only says the task kept changing: trying again may succeed.</summary>
+    public static bool IsContended(Refusal refusal) => refusal.Data?["retry"] is not null;
 }

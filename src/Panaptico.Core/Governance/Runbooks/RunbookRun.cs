@@ -234,7 +234,7 @@ public static class RunbookRun
             : null;
     }
 
-    /// <summary>"rotation is 'disabled', expected 'enabled'; period missing, expected '365d'".</summary>
+    /// <summary>What differs from the expected values, in key order: "period missing, expected '365d'; rotation is 'disabled', expected 'enabled'".</summary>
     public static string Mismatch(RunbookStep step, IReadOnlyDictionary<string, string> observed) =>
         string.Join("; ", step.Expected
             .Where(e => !observed.TryGetValue(e.Key, out var value) || !string.Equals(value, e.Value, StringComparison.OrdinalIgnoreCase))
