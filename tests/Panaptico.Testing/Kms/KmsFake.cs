@@ -143,6 +143,31 @@ public sealed partial class KmsFake : IDisposable
         return fake;
     }
 
+    /// <summary>
+    /// The CloudTrail record KMS writes when it rotates <paramref name="key"/> (an <c>AwsServiceEvent</c> named
+    /// <c>RotateKey</c>, as documented in CloudTrail's "AWS service events"), one line of a JSON-lines export.
+    /// </summary>
+    public string RotateKeyRecord(FakeKmsKey key, DateTimeOffset at) => new JsonObject
+    {
+        ["eventVersion"] = "1.08",
+        ["userIdentity"] = new JsonObject { ["accountId"] = AccountId, ["invokedBy"] = "AWS Internal" },
+        ["eventTime"] = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+        ["eventSource"] = "kms.amazonaws.com",
+        ["eventName"] = "RotateKey",
+        ["awsRegion"] = Region,
+        ["sourceIPAddress"] = "AWS Internal",
+        ["userAgent"] = "AWS Internal",
+        ["requestParameters"] = null,
+        ["responseElements"] = null,
+        ["eventID"] = Guid.NewGuid().ToString(),
+        ["readOnly"] = false,
+        ["resources"] = new JsonArray(new JsonObject { ["accountId"] = AccountId, ["type"] = "AWS::KMS::Key", ["ARN"] = key.Arn }),
+        ["eventType"] = "AwsServiceEvent",
+        ["recipientAccountId"] = AccountId,
+        ["serviceEventDetails"] = new JsonObject { ["rotationType"] = "AUTOMATIC", ["keyId"] = key.KeyId },
+        ["eventCategory"] = "Management",
+    }.ToJsonString();
+
     /// <summary>A deterministic KMS-shaped key id starting with <paramref name="prefix"/>.</summary>
     public static string KeyIdOf(string prefix, int n) => $"{prefix}{n:x4}-5e6f-4a7b-8c9d-{n:x12}";
 
