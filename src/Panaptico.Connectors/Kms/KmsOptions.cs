@@ -27,13 +27,13 @@ public sealed class KmsOptions
     public int PageSize { get; set; } = 100;
 
     /// <summary>Key ids or key ARNs in scope.</summary>
-    public IList<string> KeyIds { get; } = [];
+    public IList<string> KeyIds { get; set; } = [];
 
     /// <summary>e.g. <c>alias/finance/</c>.</summary>
     public string? AliasPrefix { get; set; }
 
     /// <summary>e.g. <c>domain = finance</c>: a key must carry all of them.</summary>
-    public IDictionary<string, string> Tags { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+    public IDictionary<string, string> Tags { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Region);
 
