@@ -35,7 +35,7 @@ public sealed class RunbookFunctions(GovernedExecution execution, TaskRepository
             return NoStep(step);
         }
 
-        var (body, problem) = await GovernanceRequests.ReadAsync<LiveStateBody>(request, cancellationToken);
+        var (body, problem) = await RequestBody.ReadAsync<LiveStateBody>(request, BodyLimits.Definition, cancellationToken);
         if (body is null)
         {
             return problem!;
@@ -66,7 +66,7 @@ public sealed class RunbookFunctions(GovernedExecution execution, TaskRepository
             return NoStep(step);
         }
 
-        var (body, problem) = await GovernanceRequests.ReadAsync<OutcomeBody>(request, cancellationToken);
+        var (body, problem) = await RequestBody.ReadAsync<OutcomeBody>(request, BodyLimits.Decision, cancellationToken);
         if (body is null)
         {
             return problem!;

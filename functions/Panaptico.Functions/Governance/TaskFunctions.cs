@@ -38,7 +38,7 @@ public sealed class TaskFunctions(
             return refused;
         }
 
-        var (body, problem) = await GovernanceRequests.ReadAsync<CreateTaskBody>(request, cancellationToken);
+        var (body, problem) = await RequestBody.ReadAsync<CreateTaskBody>(request, BodyLimits.Definition, cancellationToken);
         if (body is null)
         {
             return problem!;
@@ -82,7 +82,7 @@ public sealed class TaskFunctions(
             return refused;
         }
 
-        var (body, problem) = await GovernanceRequests.ReadAsync<TransitionBody>(request, cancellationToken);
+        var (body, problem) = await RequestBody.ReadAsync<TransitionBody>(request, BodyLimits.Decision, cancellationToken);
         if (body is null)
         {
             return problem!;
@@ -113,7 +113,7 @@ public sealed class TaskFunctions(
             return refused;
         }
 
-        var (body, problem) = await GovernanceRequests.ReadAsync<DependencyBody>(request, cancellationToken);
+        var (body, problem) = await RequestBody.ReadAsync<DependencyBody>(request, BodyLimits.Decision, cancellationToken);
         if (body is null)
         {
             return problem!;
