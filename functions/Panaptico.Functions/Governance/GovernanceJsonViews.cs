@@ -35,6 +35,7 @@ public static class GovernanceJsonViews
         json["seal"] = Node(task.Seal);
         json["closure"] = Node(task.Closure);
         json["artifacts"] = Node(stored.Record.Artifacts);
+        json["runbookOutcomes"] = Node(stored.Record.Runbook?.Outcomes);
         json["contextPack"] = stored.Record.Approvals?.ContextPack.ToJson();
         json["rulesVersion"] = stored.Record.Approvals?.RulesVersion;
         json["createdAt"] = Node(task.CreatedAt);

@@ -51,10 +51,12 @@ public sealed record CheckBody(
     IReadOnlyList<string>? RequiredFields = null,
     IReadOnlyDictionary<string, string>? FieldEquals = null,
     string? RowsEqualRequirementId = null,
-    string? Unit = null)
+    string? Unit = null,
+    CloudTrailBody? CloudTrail = null)
 {
     public EvidenceCheck ToCheck() => new()
     {
+        CloudTrail = CloudTrail?.ToCheck(),
         Format = Format,
         ExpectedRows = ExpectedRows,
         MinRows = MinRows,
@@ -62,6 +64,27 @@ public sealed record CheckBody(
         FieldEquals = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, FieldEquals ?? new Dictionary<string, string>()),
         RowsEqualRequirementId = RowsEqualRequirementId,
         Unit = Unit ?? "rows",
+    };
+}
+
+/// <param name="Resources">The ARNs that must each have a matching event.</param>
+/// <param name="From">The window's start (inclusive); open when absent.</param>
+public sealed record CloudTrailBody(
+    string EventSource,
+    string EventName,
+    IReadOnlyList<string> Resources,
+    string? EventType = null,
+    string? RecipientAccountId = null,
+    DateTimeOffset? From = null,
+    DateTimeOffset? To = null)
+{
+    public CloudTrailEventCheck ToCheck() => new(EventSource, EventName)
+    {
+        EventType = EventType,
+        RecipientAccountId = RecipientAccountId,
+        Resources = [.. Resources],
+        From = From,
+        To = To,
     };
 }
 
@@ -81,15 +104,23 @@ public sealed record RunbookStepBody(
     string ExpectedText,
     IReadOnlyDictionary<string, string>? Expected = null,
     string? Connector = null,
-    string? OwnerId = null)
+    string? OwnerId = null,
+    LiveCheckBody? LiveCheck = null)
 {
     public RunbookStep ToStep() => new(Number, Title, Instruction, Check, ExpectedText)
     {
         Expected = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, Expected ?? new Dictionary<string, string>()),
         Connector = Connector,
         OwnerId = OwnerId,
+        LiveCheck = LiveCheck is null
+            ? null
+            : new LiveCheck(LiveCheck.Kind) { Scope = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, LiveCheck.Scope ?? new Dictionary<string, string>()) },
     };
 }
+
+/// <param name="Kind">e.g. <c>kms.rotation</c>: a check this app has a connector for.</param>
+/// <param name="Scope">What the check reads, in its own terms, e.g. <c>aliasPrefix = alias/finance/</c>.</param>
+public sealed record LiveCheckBody(string Kind, IReadOnlyDictionary<string, string>? Scope = null);
 
 public enum TaskAction
 {

@@ -27,6 +27,9 @@ public sealed record GovernanceOptions
 
     /// <summary>How long <c>complete</c> waits for the downstream release to report what it released (default PT30S).</summary>
     public TimeSpan ReleaseWait { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long running a runbook step's live check waits for its result before answering 202 (default PT30S).</summary>
+    public TimeSpan LiveCheckWait { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>Governed execution's services: repositories, the outbox, the rules, the workflow, its tables at start.</summary>
@@ -43,7 +46,9 @@ public static class GovernanceSetup
             FollowUpDelay = Duration(section, "FollowUpDelay") ?? defaults.FollowUpDelay,
             FollowUpLooks = section.GetValue<int?>("FollowUpLooks") ?? defaults.FollowUpLooks,
             ReleaseWait = Duration(section, "ReleaseWait") ?? defaults.ReleaseWait,
+            LiveCheckWait = Duration(section, "LiveCheckWait") ?? defaults.LiveCheckWait,
         });
+        services.AddLiveChecks();
         services.AddSingleton(sp => new GovernanceTables(sp.GetRequiredService<Storage.Account.StorageAccount>(), sp.GetRequiredService<Storage.Account.StorageNames>()));
         services.AddSingleton<TaskRepository>();
         services.AddSingleton<PlanRepository>();

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
+using System.Text.Json.Nodes;
 using Microsoft.DurableTask.Client;
 using Panaptico.Core.Evidence;
 using Panaptico.Core.Governance;
@@ -238,8 +239,20 @@ public sealed class GovernedExecution(
     }
 
     /// <summary>Records a runbook Pass/Fail; a Fail creates its sub-task (and its edge) before the parent is written.</summary>
-    public async Task<Answer<TaskUpdate>> RecordOutcomeAsync(
-        string taskId, int step, string itemId, RunbookResult result, string? note, Principal by, DurableTaskClient? durable, CancellationToken cancellationToken)
+    public Task<Answer<TaskUpdate>> RecordOutcomeAsync(
+        string taskId, int step, string itemId, RunbookResult result, string? note, Principal by, DurableTaskClient? durable, CancellationToken cancellationToken) =>
+        RecordRunbookAsync(taskId, (record, now) => RunbookRun.RecordOutcome(record, step, itemId, result, note, by, now), durable, cancellationToken);
+
+    /// <summary>
+    /// Records what a step's live check pulled, judged item by item; each Fail's sub-task is created before the parent
+    /// is written. Run again (an activity re-run) it writes nothing twice: a sub-task it finds from an earlier run of
+    /// the same item is taken as its own, and a step already recorded by the check is answered unchanged.
+    /// </summary>
+    public Task<Answer<TaskUpdate>> RecordLiveCheckAsync(string taskId, int step, LiveStatePull pull, Principal requestedBy, CancellationToken cancellationToken) =>
+        RecordRunbookAsync(taskId, (record, now) => RunbookRun.RecordLiveCheck(record, step, pull, requestedBy, now), durable: null, cancellationToken);
+
+    private async Task<Answer<TaskUpdate>> RecordRunbookAsync(
+        string taskId, Func<TaskRecord, DateTimeOffset, Decision<RunbookOutcomeRecorded>> decide, DurableTaskClient? durable, CancellationToken cancellationToken)
     {
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
@@ -248,26 +261,39 @@ public sealed class GovernedExecution(
                 return NoTask(taskId);
             }
 
-            var decision = RunbookRun.RecordOutcome(stored.Record, step, itemId, result, note, by, time.GetUtcNow());
+            var decision = decide(stored.Record, time.GetUtcNow());
             if (!decision.IsAccepted)
             {
                 return decision.Refusal;
             }
 
-            var (parent, subTask, edge) = decision.Value;
-            if (subTask is not null && edge is not null)
+            var (parent, subTasks) = decision.Value;
+            if (ReferenceEquals(parent, stored.Record))
             {
-                await edges.AddAsync([edge], cancellationToken);
+                await outbox.DispatchAsync(stored.Pending, CancellationToken.None);
+                return new TaskUpdate(stored, Changed: false);
+            }
+
+            var created = new List<RunbookSubTask>();
+            foreach (var opened in subTasks)
+            {
+                await edges.AddAsync([opened.Edge], cancellationToken);
                 try
                 {
-                    await tasks.CreateAsync(subTask, cancellationToken);
+                    await tasks.CreateAsync(opened.SubTask, cancellationToken);
+                    created.Add(opened);
                 }
                 catch (TaskExistsException e)
                 {
-                    return Decision.Refuse(RefusalCode.Conflict, e.Message);
+                    // An earlier run of this very decision that stopped before the parent was written left it: it is ours.
+                    var existing = await tasks.GetRowAsync(opened.SubTask.Id, cancellationToken);
+                    if (existing?.Task.Parent != opened.SubTask.Task.Parent)
+                    {
+                        return Decision.Refuse(RefusalCode.Conflict, e.Message);
+                    }
                 }
 
-                await plans.AddMemberAsync(subTask.Task.PlanId, subTask.Id, subTask.Task.WaveId, CancellationToken.None);
+                await plans.AddMemberAsync(opened.SubTask.Task.PlanId, opened.SubTask.Id, opened.SubTask.Task.WaveId, CancellationToken.None);
             }
 
             try
@@ -277,11 +303,13 @@ public sealed class GovernedExecution(
             }
             catch (TaskConflictException)
             {
-                if (subTask is not null && edge is not null)
+                // The parent moved on without these outcomes: undo the sub-tasks this attempt opened, unless what won
+                // the race recorded them itself.
+                var winner = await tasks.GetRowAsync(taskId, CancellationToken.None);
+                foreach (var opened in created.Where(o => winner?.Task.UpstreamIds.Contains(o.SubTask.Id) != true))
                 {
-                    // The parent moved on without this outcome: undo the sub-task it would have opened.
-                    await tasks.DeleteAsync(subTask.Id, CancellationToken.None);
-                    await edges.RemoveAsync(edge, CancellationToken.None);
+                    await tasks.DeleteAsync(opened.SubTask.Id, CancellationToken.None);
+                    await edges.RemoveAsync(opened.Edge, CancellationToken.None);
                 }
             }
         }
@@ -457,5 +485,9 @@ public sealed class GovernedExecution(
             : Decision.Refuse(RefusalCode.Invalid, $"'{id}' is not a valid {what} id: letters, digits, '.', '_' and '-', at most 100 characters");
 
     private static Refusal Contended(string taskId) =>
-        Decision.Refuse(RefusalCode.Conflict, $"{taskId} kept changing while this request was applied ({MaxAttempts} attempts); nothing was written, retry");
+        Decision.Refuse(RefusalCode.Conflict, $"{taskId} kept changing while this request was applied ({MaxAttempts} attempts); nothing was written, retry",
+            new JsonObject { ["retry"] = true });
+
+    /// <summary>A refusal that only says the task kept changing: trying again may succeed.</summary>
+    public static bool IsContended(Refusal refusal) => refusal.Data?["retry"] is not null;
 }

@@ -20,6 +20,7 @@ namespace Panaptico.Functions.Governance;
 /// </summary>
 public sealed class TaskFunctions(
     GovernedExecution execution,
+    LiveChecks liveChecks,
     TaskRepository tasks,
     BundleStore bundles,
     BundleExporter exporter,
@@ -43,7 +44,13 @@ public sealed class TaskFunctions(
             return problem!;
         }
 
-        var created = await execution.CreateTaskAsync(body.ToNewTask(), request.HttpContext.Caller(), client, cancellationToken);
+        var spec = body.ToNewTask();
+        if (liveChecks.Validate(spec.RunbookSteps) is { } unrunnable)
+        {
+            return Problems.Problem(unrunnable);
+        }
+
+        var created = await execution.CreateTaskAsync(spec, request.HttpContext.Caller(), client, cancellationToken);
         return created.IsAccepted
             ? await TaskReplies.TaskAsync(execution, created.Value.Record.Id, StatusCodes.Status201Created, cancellationToken)
             : Problems.Problem(created.Refusal);

@@ -106,7 +106,9 @@ public sealed record CompletionLock(
             {
                 var outstanding = step.Items == 0 ? 1 : step.Items - step.Recorded;
                 runbookItems += outstanding;
-                var text = step.Items == 0 && step.Step.Connector is not null
+                var text = step.Items == 0 && step.Step.LiveCheck is { } check
+                    ? $"runbook step {step.Step.Number} ({step.Step.Title}): run its {check.Kind} check"
+                    : step.Items == 0 && step.Step.Connector is not null
                     ? $"runbook step {step.Step.Number} ({step.Step.Title}): pull live state from {step.Step.Connector} and record each item"
                     : $"runbook step {step.Step.Number} ({step.Step.Title}): {GovernanceText.Count(outstanding, "item", "items")} to record";
                 conditions.Add(new UnlockCondition(GateKind.Runbook, $"step-{step.Step.Number}", text));

@@ -5,12 +5,24 @@ namespace Panaptico.Core.Governance.EvidenceGates;
 /// <summary>Runs a requirement's machine check over an artifact's bytes; pure CPU, the caller passes the bytes in.</summary>
 internal static class ArtifactInspection
 {
-    public sealed record Verdict(ArtifactSummary Summary, ArtifactOutcome Outcome, string Reason);
+    /// <param name="Malformed">Set when the bytes are not what the check reads at all (not CloudTrail records): refused, not kept.</param>
+    public sealed record Verdict(ArtifactSummary Summary, ArtifactOutcome Outcome, string Reason, string? Malformed = null);
 
-    public static Verdict Inspect(EvidenceRequirement requirement, ReadOnlyMemory<byte> bytes, EvidenceArtifact? reference, DateTimeOffset now) =>
-        requirement.Kind == EvidenceKind.TelemetryWindow
-            ? InspectTelemetry(requirement, bytes, now)
-            : InspectRows(requirement, bytes, reference);
+    public static Verdict Inspect(EvidenceRequirement requirement, ReadOnlyMemory<byte> bytes, EvidenceArtifact? reference, DateTimeOffset now)
+    {
+        if (requirement.Kind == EvidenceKind.TelemetryWindow)
+        {
+            return InspectTelemetry(requirement, bytes, now);
+        }
+
+        if (requirement.Check?.CloudTrail is { } cloudTrail)
+        {
+            var inspection = CloudTrailEvents.Inspect(cloudTrail, bytes);
+            return inspection.Verdict ?? new Verdict(ArtifactSummary.None, ArtifactOutcome.Rejected, inspection.Malformed!, inspection.Malformed);
+        }
+
+        return InspectRows(requirement, bytes, reference);
+    }
 
     private static Verdict InspectRows(EvidenceRequirement requirement, ReadOnlyMemory<byte> bytes, EvidenceArtifact? reference)
     {

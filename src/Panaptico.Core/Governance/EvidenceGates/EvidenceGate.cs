@@ -46,6 +46,20 @@ public static class EvidenceGate
                     return $"evidence requirement '{requirement.Id}': only telemetry windows have a window";
             }
 
+            if (requirement.Check is { CloudTrail: { } cloudTrail } ctCheck)
+            {
+                if (cloudTrail.Problem() is { } problem)
+                {
+                    return $"evidence requirement '{requirement.Id}': {problem}";
+                }
+
+                if (ctCheck.Format != ArtifactFormat.JsonLines || ctCheck.ExpectedRows is not null || ctCheck.MinRows is not null
+                    || !ctCheck.RequiredFields.IsEmpty || !ctCheck.FieldEquals.IsEmpty || ctCheck.RowsEqualRequirementId is not null)
+                {
+                    return $"evidence requirement '{requirement.Id}': a CloudTrail check reads JSON lines and stands alone (no row clauses beside it)";
+                }
+            }
+
             if (requirement.Check?.RowsEqualRequirementId is { } other)
             {
                 var referenced = requirements.FirstOrDefault(r => r.Id == other);
@@ -177,6 +191,12 @@ public static class EvidenceGate
             ? Latest(record, record.Requirements.First(r => r.Id == other))
             : null;
         var verdict = ArtifactInspection.Inspect(requirement, content.Bytes, reference, now);
+        if (verdict.Malformed is { } malformed)
+        {
+            return Decision.Refuse(RefusalCode.Invalid, $"'{content.FileName}' for '{requirementId}' refused: {malformed}",
+                new JsonObject { ["requirement"] = requirementId });
+        }
+
         var artifact = new EvidenceArtifact(
             Id: $"A{record.Artifacts.Length + 1}",
             RequirementId: requirementId,

@@ -76,6 +76,12 @@ public sealed record EvidenceCheck
 
     /// <summary>What a row is, for views: "312 keys", "14 rows".</summary>
     public string Unit { get; init; } = "rows";
+
+    /// <summary>
+    /// CloudTrail records counted by the distinct resources they name (<see cref="CloudTrailEventCheck"/>); it stands
+    /// alone (no row clauses beside it), and a line that is not a CloudTrail record refuses the upload.
+    /// </summary>
+    public CloudTrailEventCheck? CloudTrail { get; init; }
 }
 
 /// <summary>

@@ -10,7 +10,9 @@ public enum RunbookResult
 
 /// <summary>
 /// One runbook step: what to check, the expected result in words and as key/value pairs the live state is compared
-/// with, and the connector that pulls that state (null for a manual step, recorded as the single item "step").
+/// with, and where that state comes from: a connector's pull a person reviews (<see cref="Connector"/>), a live check
+/// Panaptico runs and records itself (<see cref="LiveCheck"/>), or neither for a manual step, recorded as the single
+/// item "step".
 /// </summary>
 public sealed record RunbookStep(int Number, string Title, string Instruction, string Check, string ExpectedText)
 {
@@ -19,7 +21,11 @@ public sealed record RunbookStep(int Number, string Title, string Instruction, s
 
     public string? Connector { get; init; }
 
+    public LiveCheck? LiveCheck { get; init; }
+
     public string? OwnerId { get; init; }
+
+    public bool IsManual => Connector is null && LiveCheck is null;
 
     public const string ManualItem = "step";
 }
@@ -29,7 +35,10 @@ public sealed record LiveStateItem(string ItemId, ImmutableSortedDictionary<stri
 
 public sealed record LiveStatePull(int StepNumber, string Connector, DateTimeOffset PulledAt, ImmutableArray<LiveStateItem> Items);
 
-/// <summary>A person's Pass/Fail on one item, with the state they saw and what the expected values suggested.</summary>
+/// <summary>
+/// A Pass/Fail on one item, with the state seen and what the expected values suggested: a person's (the actor), or a
+/// live check's (the actor is <c>check:&lt;kind&gt;</c> and <see cref="RequestedBy"/> the person who ran it).
+/// </summary>
 public sealed record RunbookItemOutcome(
     int StepNumber,
     string ItemId,
@@ -42,6 +51,9 @@ public sealed record RunbookItemOutcome(
 {
     /// <summary>The sub-task a Fail opened.</summary>
     public string? SubTaskId { get; init; }
+
+    /// <summary>For a live check's outcome: the person who asked for the check.</summary>
+    public string? RequestedBy { get; init; }
 }
 
 public sealed record Runbook
@@ -57,7 +69,7 @@ public sealed record Runbook
 
     /// <summary>The items a step needs outcomes for: the pulled items, or the single manual item.</summary>
     public IReadOnlyList<string> ItemsOf(RunbookStep step) =>
-        step.Connector is null ? [RunbookStep.ManualItem] : PullOf(step.Number)?.Items.Select(i => i.ItemId).ToList() ?? [];
+        step.IsManual ? [RunbookStep.ManualItem] : PullOf(step.Number)?.Items.Select(i => i.ItemId).ToList() ?? [];
 
     public bool IsStepComplete(RunbookStep step)
     {

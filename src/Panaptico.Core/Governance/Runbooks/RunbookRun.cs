@@ -29,6 +29,19 @@ public static class RunbookRun
             {
                 return $"runbook step {i + 1} needs a title, the check to run and the expected result";
             }
+
+            if (steps[i].LiveCheck is { } check)
+            {
+                if (string.IsNullOrWhiteSpace(check.Kind) || steps[i].Connector is not null)
+                {
+                    return $"runbook step {i + 1}: a live check needs a kind, and its state comes from the check, not a connector pull";
+                }
+
+                if (steps[i].Expected.IsEmpty)
+                {
+                    return $"runbook step {i + 1}: a live check is judged by the step's expected values; declare them";
+                }
+            }
         }
 
         return null;
@@ -46,7 +59,9 @@ public static class RunbookRun
         var step = runbook.Steps[stepNumber - 1];
         if (step.Connector is null)
         {
-            return Decision.Refuse(RefusalCode.Invalid, $"step {stepNumber} is a manual step; it has no live state");
+            return Decision.Refuse(RefusalCode.Invalid, step.LiveCheck is { } check
+                ? $"step {stepNumber} has a {check.Kind} live check; run it and it records its own state"
+                : $"step {stepNumber} is a manual step; it has no live state");
         }
 
         if (items.Count == 0 || items.Select(i => i.ItemId).Distinct().Count() != items.Count)
@@ -93,7 +108,9 @@ public static class RunbookRun
         var items = runbook.ItemsOf(step);
         if (items.Count == 0)
         {
-            return Decision.Refuse(RefusalCode.Conflict, $"step {stepNumber} has no live state yet; pull it from {step.Connector} first");
+            return Decision.Refuse(RefusalCode.Conflict, step.LiveCheck is { } check
+                ? $"step {stepNumber} has no live state yet; run its {check.Kind} check first"
+                : $"step {stepNumber} has no live state yet; pull it from {step.Connector} first");
         }
 
         if (!items.Contains(itemId))
@@ -117,19 +134,138 @@ public static class RunbookRun
         }
 
         var observed = runbook.PullOf(stepNumber)?.Items.First(i => i.ItemId == itemId).Observed ?? ImmutableSortedDictionary<string, string>.Empty;
-        var suggested = step.Connector is null ? (RunbookResult?)null : Suggest(step, observed);
-        var outcome = new RunbookItemOutcome(stepNumber, itemId, result, suggested, note?.Trim(), observed, by.Id, now);
+        var suggested = step.IsManual ? (RunbookResult?)null : Suggest(step, observed);
+        var item = Item(record, record.Task, step, itemId, result, suggested, note?.Trim(), observed, by.Id, requestedBy: null, now);
+        var next = record with
+        {
+            Task = item.Task with { UpdatedAt = now },
+            Runbook = runbook with { Outcomes = runbook.Outcomes.Add(item.Outcome) },
+        };
+        var subTasks = item.SubTask is null ? ImmutableArray<RunbookSubTask>.Empty : [item.SubTask];
+        return Decision.Accept(new RunbookOutcomeRecorded(next, subTasks), item.Ledger, item.Notifications);
+    }
+
+    /// <summary>
+    /// Records what a step's live check pulled and judges every item by the step's expected values, as the check's own
+    /// Pass/Fail (actor <c>check:&lt;kind&gt;</c>, with the person who ran it): each Fail opens a sub-task the parent
+    /// waits on. Steps run in order, as for a person. A step the check already recorded answers the record unchanged,
+    /// so a check that runs again (an activity re-run) writes nothing twice.
+    /// </summary>
+    public static Decision<RunbookOutcomeRecorded> RecordLiveCheck(TaskRecord record, int stepNumber, LiveStatePull pull, Principal requestedBy, DateTimeOffset now)
+    {
+        if (!requestedBy.IsIn(Role.Operator))
+        {
+            return Decision.Refuse(RefusalCode.Forbidden, $"{requestedBy.Id} is not an operator; only operators run live checks");
+        }
+
+        if (CanRunLiveCheck(record, stepNumber) is { } refusal)
+        {
+            return refusal.Code == RefusalCode.Conflict && record.Runbook!.Outcomes.Any(o => o.StepNumber == stepNumber && o.Actor == record.Runbook.Steps[stepNumber - 1].LiveCheck!.Actor)
+                ? Decision.Accept(new RunbookOutcomeRecorded(record, []))
+                : refusal;
+        }
+
+        if (pull.Items.IsDefaultOrEmpty || pull.Items.Select(i => i.ItemId).Distinct().Count() != pull.Items.Length)
+        {
+            return Decision.Refuse(RefusalCode.Invalid, "a live check needs at least one item in scope, with distinct item ids");
+        }
+
+        var runbook = record.Runbook!;
+        var step = runbook.Steps[stepNumber - 1];
+        var check = step.LiveCheck!;
+        var task = record.Task;
+        var outcomes = ImmutableArray.CreateBuilder<RunbookItemOutcome>();
+        var subTasks = ImmutableArray.CreateBuilder<RunbookSubTask>();
         var ledger = new List<LedgerEntry>();
         var notifications = new List<Notification>();
-        var task = record.Task;
-        TaskRecord? subTask = null;
-        DependencyEdge? edge = null;
+        var passed = pull.Items.Count(i => Suggest(step, i.Observed) == RunbookResult.Pass);
+        ledger.Add(GovernanceLedger.Entry("runbook.live-state-pulled", record.Id, check.Actor,
+            $"step {stepNumber}: {check.Kind} check run by {requestedBy.Id} read {pull.Items.Length} items through {pull.Connector}: {passed} pass / {pull.Items.Length - passed} fail", now,
+            new JsonObject
+            {
+                ["step"] = stepNumber,
+                ["connector"] = pull.Connector,
+                ["check"] = check.Kind,
+                ["requestedBy"] = requestedBy.Id,
+                ["pulledAt"] = GovernanceLedger.Time(pull.PulledAt),
+                ["items"] = pull.Items.Length,
+            }));
+        foreach (var observed in pull.Items)
+        {
+            var result = Suggest(step, observed.Observed);
+            var note = result == RunbookResult.Fail ? Mismatch(step, observed.Observed) : null;
+            var item = Item(record, task, step, observed.ItemId, result, result, note, observed.Observed, check.Actor, requestedBy.Id, now);
+            task = item.Task;
+            outcomes.Add(item.Outcome);
+            ledger.AddRange(item.Ledger);
+            notifications.AddRange(item.Notifications);
+            if (item.SubTask is not null)
+            {
+                subTasks.Add(item.SubTask);
+            }
+        }
+
+        var pulls = runbook.PullOf(stepNumber) is { } earlier ? runbook.Pulls.Replace(earlier, pull) : runbook.Pulls.Add(pull);
+        var next = record with
+        {
+            Task = task with { UpdatedAt = now },
+            Runbook = runbook with { Pulls = pulls, Outcomes = runbook.Outcomes.AddRange(outcomes) },
+        };
+        return Decision.Accept(new RunbookOutcomeRecorded(next, subTasks.ToImmutable()), ledger, notifications);
+    }
+
+    /// <summary>Null when the step's live check may run now: the task Active or Held, earlier steps recorded, none of its own yet.</summary>
+    public static Refusal? CanRunLiveCheck(TaskRecord record, int stepNumber)
+    {
+        if (Refuse(record, stepNumber) is { } refusal)
+        {
+            return refusal;
+        }
+
+        var runbook = record.Runbook!;
+        var step = runbook.Steps[stepNumber - 1];
+        if (step.LiveCheck is not { } check)
+        {
+            return Decision.Refuse(RefusalCode.Invalid, $"step {stepNumber} ({step.Title}) declares no live check");
+        }
+
+        var unfinished = runbook.Steps.Take(stepNumber - 1).FirstOrDefault(s => !runbook.IsStepComplete(s));
+        if (unfinished is not null)
+        {
+            return Decision.Refuse(RefusalCode.Conflict, $"steps run in order; step {unfinished.Number} ({unfinished.Title}) is not fully recorded yet");
+        }
+
+        return runbook.Outcomes.FirstOrDefault(o => o.StepNumber == stepNumber) is { } recorded
+            ? Decision.Refuse(RefusalCode.Conflict, $"step {stepNumber}'s {check.Kind} check was recorded by {recorded.Actor} at {GovernanceLedger.Time(recorded.At)}")
+            : null;
+    }
+
+    /// <summary>What differs from the expected values, in key order: "period missing, expected '365d'; rotation is 'disabled', expected 'enabled'".</summary>
+    public static string Mismatch(RunbookStep step, IReadOnlyDictionary<string, string> observed) =>
+        string.Join("; ", step.Expected
+            .Where(e => !observed.TryGetValue(e.Key, out var value) || !string.Equals(value, e.Value, StringComparison.OrdinalIgnoreCase))
+            .Select(e => observed.TryGetValue(e.Key, out var value)
+                ? $"{e.Key} is '{value}', expected '{e.Value}'"
+                : $"{e.Key} missing, expected '{e.Value}'"));
+
+    private sealed record ItemRecorded(
+        GovernedTask Task, RunbookItemOutcome Outcome, RunbookSubTask? SubTask, ImmutableArray<LedgerEntry> Ledger, ImmutableArray<Notification> Notifications);
+
+    /// <summary>One item's outcome, its ledger entry and, for a Fail, the sub-task it opens (counted on <paramref name="task"/>).</summary>
+    private static ItemRecorded Item(
+        TaskRecord record, GovernedTask task, RunbookStep step, string itemId, RunbookResult result, RunbookResult? suggested, string? note,
+        ImmutableSortedDictionary<string, string> observed, string actor, string? requestedBy, DateTimeOffset now)
+    {
+        var outcome = new RunbookItemOutcome(step.Number, itemId, result, suggested, note, observed, actor, now) { RequestedBy = requestedBy };
+        var ledger = new List<LedgerEntry>();
+        var notifications = new List<Notification>();
+        RunbookSubTask? opened = null;
         if (result == RunbookResult.Fail)
         {
-            var subTaskId = $"{task.Id}-S{stepNumber}-{task.SubTaskCount + 1}";
+            var subTaskId = $"{task.Id}-S{step.Number}-{task.SubTaskCount + 1}";
             outcome = outcome with { SubTaskId = subTaskId };
-            subTask = SubTask(record, step, itemId, subTaskId, note!, by, now);
-            edge = new DependencyEdge(subTaskId, task.Id);
+            var subTask = SubTask(record, step, itemId, subTaskId, note!, requestedBy ?? actor, now);
+            opened = new RunbookSubTask(subTask, new DependencyEdge(subTaskId, task.Id));
             task = task with
             {
                 UpstreamIds = task.UpstreamIds.Add(subTaskId),
@@ -140,29 +276,29 @@ public static class RunbookRun
 
         var data = new JsonObject
         {
-            ["step"] = stepNumber,
+            ["step"] = step.Number,
             ["item"] = itemId,
             ["result"] = result.ToString(),
             ["suggested"] = suggested?.ToString(),
             ["observed"] = new JsonObject([.. observed.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))]),
             ["subTask"] = outcome.SubTaskId,
         };
-        ledger.Add(GovernanceLedger.Entry("runbook.item-recorded", record.Id, by.Id, note ?? $"step {stepNumber} {itemId}: {result}", now, data));
-        if (subTask is not null)
+        if (requestedBy is not null)
         {
-            ledger.Add(GovernanceLedger.Entry("task.created", subTask.Id, by.Id, $"opened by a Fail on {record.Id} step {stepNumber}, item {itemId}: {note}", now,
-                new JsonObject { ["parent"] = record.Id, ["step"] = stepNumber, ["item"] = itemId, ["to"] = subTask.Task.State.ToString() }));
-            notifications.Add(new Notification("task.opened", subTask.Task.OwnerId, $"{subTask.Id}: {subTask.Task.Title}",
-                $"Runbook step {stepNumber} of {record.Id} failed on {itemId}: {note}. {record.Id} cannot seal until this sub-task seals.",
-                new JsonObject { ["task"] = subTask.Id, ["parent"] = record.Id, ["step"] = stepNumber }));
+            data["requestedBy"] = requestedBy;
         }
 
-        var next = record with
+        ledger.Add(GovernanceLedger.Entry("runbook.item-recorded", record.Id, actor, note ?? $"step {step.Number} {itemId}: {result}", now, data));
+        if (opened is { SubTask: var sub })
         {
-            Task = task with { UpdatedAt = now },
-            Runbook = runbook with { Outcomes = runbook.Outcomes.Add(outcome) },
-        };
-        return Decision.Accept(new RunbookOutcomeRecorded(next, subTask, edge), ledger, notifications);
+            ledger.Add(GovernanceLedger.Entry("task.created", sub.Id, actor, $"opened by a Fail on {record.Id} step {step.Number}, item {itemId}: {note}", now,
+                new JsonObject { ["parent"] = record.Id, ["step"] = step.Number, ["item"] = itemId, ["to"] = sub.Task.State.ToString() }));
+            notifications.Add(new Notification("task.opened", sub.Task.OwnerId, $"{sub.Id}: {sub.Task.Title}",
+                $"Runbook step {step.Number} of {record.Id} failed on {itemId}: {note}. {record.Id} cannot seal until this sub-task seals.",
+                new JsonObject { ["task"] = sub.Id, ["parent"] = record.Id, ["step"] = step.Number }));
+        }
+
+        return new ItemRecorded(task, outcome, opened, [.. ledger], [.. notifications]);
     }
 
     public static RunbookStatus Evaluate(Runbook runbook)
@@ -187,7 +323,7 @@ public static class RunbookRun
             ? RunbookResult.Pass
             : RunbookResult.Fail;
 
-    private static TaskRecord SubTask(TaskRecord parent, RunbookStep step, string itemId, string id, string note, Principal by, DateTimeOffset now) => new()
+    private static TaskRecord SubTask(TaskRecord parent, RunbookStep step, string itemId, string id, string note, string requesterId, DateTimeOffset now) => new()
     {
         Task = new GovernedTask
         {
@@ -196,7 +332,7 @@ public static class RunbookRun
             WaveId = parent.Task.WaveId,
             Title = $"Fix {itemId}: {step.Title} ({note.Trim()})",
             OwnerId = step.OwnerId ?? parent.Task.OwnerId,
-            RequesterId = by.Id,
+            RequesterId = requesterId,
             State = TaskState.Ready,
             CreatedAt = now,
             UpdatedAt = now,
@@ -226,8 +362,11 @@ public static class RunbookRun
     }
 }
 
-/// <summary>The parent with the outcome recorded, and, after a Fail, the sub-task to create and its edge (sub-task → parent).</summary>
-public sealed record RunbookOutcomeRecorded(TaskRecord Task, TaskRecord? SubTask, DependencyEdge? Edge);
+/// <summary>The parent with the outcomes recorded, and the sub-tasks its Fails opened, to create before the parent is written.</summary>
+public sealed record RunbookOutcomeRecorded(TaskRecord Task, ImmutableArray<RunbookSubTask> SubTasks);
+
+/// <summary>A sub-task a Fail opened and its edge (sub-task → parent).</summary>
+public sealed record RunbookSubTask(TaskRecord SubTask, DependencyEdge Edge);
 
 public sealed record RunbookStepProgress(RunbookStep Step, int Items, int Passed, int Failed, LiveStatePull? Pull)
 {

@@ -73,11 +73,11 @@ public sealed class RunbookRunTests
 
         var recorded = _journal.Ok(RunbookRun.RecordOutcome(task, 2, "key/2e19", RunbookResult.Fail, "rotation disabled", Sample.Owner, _time.GetUtcNow()));
 
-        var sub = recorded.SubTask!;
+        var sub = Assert.Single(recorded.SubTasks).SubTask;
         Assert.Equal(("TASK-0412-S2-1", "malvarez", TaskState.Ready), (sub.Id, sub.Task.OwnerId, sub.Task.State));
         Assert.Equal(new TaskParent("TASK-0412", 2, "key/2e19"), sub.Task.Parent);
         Assert.Equal("Fix key/2e19: Verify rotation flag on each CMK (rotation disabled)", sub.Task.Title);
-        Assert.Equal(new DependencyEdge("TASK-0412-S2-1", "TASK-0412"), recorded.Edge);
+        Assert.Equal(new DependencyEdge("TASK-0412-S2-1", "TASK-0412"), recorded.SubTasks[0].Edge);
         Assert.Equal("TASK-0412-S2-1", recorded.Task.Runbook!.Outcomes[^1].SubTaskId);
         Assert.Equal<string>(["TASK-0412-S2-1"], recorded.Task.Task.PendingUpstreamIds);
         Assert.Equal(["runbook.item-recorded", "task.created"], _journal.Ledger.TakeLast(2).Select(e => e.Kind));
