@@ -61,6 +61,39 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
         })]));
     }
 
+    /// <summary>
+    /// Violations left standing on purpose (won't-fix, reverted): each with its owner, reason and expiry. Standing ones
+    /// only, unless <c>?all=true</c> also asks for those that lapsed (their asset is detected again).
+    /// </summary>
+    [Function("ListExceptions")]
+    public async Task<IResult> ListExceptionsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "exceptions")] HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (await request.AuthorizeAsync(Access.AnyRole) is { } refused)
+        {
+            return refused;
+        }
+        var all = false;
+        if (request.Query["all"].FirstOrDefault() is { } text && !bool.TryParse(text, out all))
+        {
+            return Problems.Invalid("all must be true or false");
+        }
+        var now = time.GetUtcNow();
+        var listed = await changes.ListExceptionsAsync(cancellationToken);
+        return Results.Json(new JsonArray([.. listed.Where(e => all || e.Exception.StandsAt(now)).Select(e =>
+        {
+            var json = e.Exception.ToJson();
+            json["changeId"] = e.ChangeId.ToString();
+            json["pattern"] = e.Pattern;
+            json["asset"] = e.Asset;
+            json["severity"] = e.Severity;
+            json["team"] = e.Team;
+            json["standing"] = e.Exception.StandsAt(now);
+            return (JsonNode)json;
+        })]));
+    }
+
     /// <summary>The change with its ticket, stage, history, approval gate and close-out, and its orchestration's instance id and status.</summary>
     [Function("GetChange")]
     public async Task<IResult> GetChangeAsync(
@@ -108,7 +141,7 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
         {
             return refused;
         }
-        var body = await BodyAsync(request, cancellationToken);
+        var body = await RequestBody.ReadObjectAsync(request, BodyLimits.Decision, cancellationToken);
         if (body.Problem is not null)
         {
             return body.Problem;
@@ -140,7 +173,7 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
         {
             return refused;
         }
-        var body = await BodyAsync(request, cancellationToken);
+        var body = await RequestBody.ReadObjectAsync(request, BodyLimits.Decision, cancellationToken);
         if (body.Problem is not null)
         {
             return body.Problem;
@@ -173,6 +206,23 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
     }
 
     /// <summary>
+    /// An approver's sign or deny, from another door than the API's (the signed approval link): the same checks, the same
+    /// event. <paramref name="claim"/> runs once every check has passed, just before the event is raised; a result from it
+    /// refuses instead (the link was used meanwhile) and nothing is raised.
+    /// </summary>
+    internal Task<IResult> DecideApprovalAsync(
+        string changeId, Principal approver, string? seatId, string rationale, string contextPackSha256, bool approve, bool acknowledgesIrreversible,
+        DurableTaskClient client, Func<CancellationToken, Task<IResult?>> claim, CancellationToken cancellationToken)
+    {
+        var signal = ApprovalSignal.From(approver, time.GetUtcNow(), seatId, rationale, contextPackSha256, approve && acknowledgesIrreversible);
+        return approve
+            ? DecideAsync(changeId, client, RemediationChain.ApprovalSignedEvent, signal, state => signal.ToEvent(state, approve: true),
+                after => after.Stage == ChangeStage.Approval ? StatusCodes.Status200OK : StatusCodes.Status202Accepted, cancellationToken, claim)
+            : DecideAsync(changeId, client, RemediationChain.ApprovalDeniedEvent, signal, state => signal.ToEvent(state, approve: false),
+                _ => StatusCodes.Status200OK, cancellationToken, claim);
+    }
+
+    /// <summary>
     /// Asks the chain what the decision does to the change as recorded; raises it to the orchestration only when it
     /// moves the change, and answers with the change as it leaves it.
     /// </summary>
@@ -183,7 +233,8 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
         object signal,
         Func<ChangeState, ChainEvent> decision,
         Func<ChangeState, int> status,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<CancellationToken, Task<IResult?>>? claim = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         if (!ChangeId.TryParse(changeId, out var parsed))
@@ -199,9 +250,9 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
         switch (chain.Decide(view.State, decision(view.State)))
         {
             case ChainRefusal refusal:
-                return Problems.Refused(refusal, Decided(view.State));
+                return Problems.Refused(refusal, ChangeJson.Approval(view.State));
             case ChainDuplicate duplicate:
-                return Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Already decided", duplicate.Reason, Decided(view.State));
+                return Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Already decided", duplicate.Reason, ChangeJson.Approval(view.State));
             case ChainTransition transition:
                 var instance = await client.GetInstanceAsync(id.ToString(), getInputsAndOutputs: false, cancellationToken);
                 if (instance is not { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended })
@@ -212,23 +263,16 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
                         : Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Conflict",
                             $"the orchestration of {id} is {instance?.RuntimeStatus.ToString().ToLowerInvariant() ?? "missing"}; nothing can be decided on it");
                 }
+                if (claim is not null && await claim(cancellationToken) is { } claimed)
+                {
+                    return claimed;
+                }
                 await client.RaiseEventAsync(id.ToString(), eventName, signal, cancellationToken);
                 return Results.Json(ChangeJson.Of(transition.State, [.. view.History, .. transition.History], now), statusCode: status(transition.State));
             default:
                 return Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Conflict", $"{id} cannot take that decision now");
         }
     }
-
-    /// <summary>Who decided the change's approval and when, for a refusal of a second decision; null while undecided.</summary>
-    private static JsonObject? Decided(ChangeState state) => state.Approval is { } decided
-        ? new JsonObject
-        {
-            ["decision"] = decided.Outcome == ApprovalOutcome.Granted ? "approved" : "denied",
-            ["decidedBy"] = decided.ApproverId,
-            ["decidedByName"] = decided.ApproverName,
-            ["decidedAt"] = decided.At,
-        }
-        : null;
 
     /// <summary>
     /// The signature fields of an approve or deny body; null when one is not text or the hash is missing. A blank
@@ -252,26 +296,6 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
 
     private static IResult NotFound(ChangeId id) => Problems.NotFound($"there is no change {id}");
 
-    /// <summary>An optional JSON object body; anything else is a 400 problem.</summary>
-    private static async Task<(JsonObject? Json, IResult? Problem)> BodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength is null or 0 && request.Headers.TransferEncoding.Count == 0)
-        {
-            return (null, null);
-        }
-        try
-        {
-            var node = await JsonNode.ParseAsync(request.Body, cancellationToken: cancellationToken);
-            return node is null or JsonObject
-                ? (node as JsonObject, null)
-                : (null, Problems.Invalid("the body must be a JSON object"));
-        }
-        catch (JsonException e)
-        {
-            return (null, Problems.Invalid($"the body is not JSON: {e.Message}"));
-        }
-    }
-
     private sealed record SeatSignature(string? SeatId, string Rationale, string ContextPackSha256);
 }
 
@@ -291,8 +315,12 @@ public static class ChangeJson
             ["requestedBy"] = state.RequestedBy,
             ["outcome"] = state.Outcome,
             ["ticket"] = state.Ticket.ToJson(),
-            ["ticketText"] = state.Ticket.Render(),
+            ["ticketText"] = state.Exception is { } exception ? $"{state.Ticket.Render()}\n{exception.Render()}" : state.Ticket.Render(),
+            ["exception"] = state.Exception?.ToJson(),
+            ["follows"] = state.Follows?.ToString(),
+            ["followedBy"] = state.FollowedBy?.ToString(),
             ["approvalExpiresAt"] = state.ApprovalExpiresAt,
+            ["approval"] = Approval(state),
             ["approvalGate"] = state.ApprovalGate is { } gate ? GateJson(gate, now) : null,
             ["rollbackAvailableUntil"] = state.Bundle?.AvailableUntil,
             ["settledAt"] = state.SettledAt,
@@ -311,6 +339,18 @@ public static class ChangeJson
             })]),
         };
     }
+
+    /// <summary>Who decided the change's approval, how and when; null while undecided. A refused second decision carries it too.</summary>
+    public static JsonObject? Approval(ChangeState state) => state?.Approval is { } decided
+        ? new JsonObject
+        {
+            ["decision"] = decided.Outcome == ApprovalOutcome.Granted ? "approved" : "denied",
+            ["mode"] = decided.Mode.ToString().ToLowerInvariant(),
+            ["decidedBy"] = decided.ApproverId,
+            ["decidedByName"] = decided.ApproverName,
+            ["decidedAt"] = decided.At,
+        }
+        : null;
 
     /// <summary>The approval gate as an approver reads it: each seat, whom it is routed to and why, who signed, and the pack hash to sign.</summary>
     public static JsonObject GateJson(ApprovalGateRecord gate, DateTimeOffset now)

@@ -27,9 +27,9 @@ public sealed class ChangeIntake(
     private const int MaxIndexRetries = 20;
 
     /// <summary>
-    /// Opens a change for each finding whose asset + pattern no change holds. A change holds them until it closes (a
-    /// recurrence after a fix opens a new one) or expires undecided; denied, rolled-back, reverted and stuck changes keep
-    /// holding them, so a decision on the record is not re-asked every scan.
+    /// Opens a change for each finding whose asset + pattern no change holds (<see cref="ChangeChain.HoldsAsset"/>): a
+    /// closed or expired change lets go, a won't-fix or a revert holds while its exception stands, a rolled-back change
+    /// lets go at once and the change opened after it follows it (and so waits for a person), a stuck one holds.
     /// </summary>
     public async Task<IReadOnlyList<OpenResult>> OpenAsync(
         DurableTaskClient client, IReadOnlyList<Finding> findings, string requestedBy, CancellationToken cancellationToken)
@@ -72,9 +72,9 @@ public sealed class ChangeIntake(
             // The index was taken, but no ticket yet: its orchestration is on its way, or never got scheduled.
             return new Assessment(key, holder, holder.ChangeId, true);
         }
-        return Holds(held)
+        return ChangeChain.HoldsAsset(held, time.GetUtcNow())
             ? new Assessment(key, holder, holder.ChangeId, false) { Reason = $"re-detection: {holder.ChangeId} is {held.Stage.Name()}" }
-            : new Assessment(key, holder, null, false);
+            : new Assessment(key, holder, null, false) { Follows = held.Stage == ChangeStage.RolledBack ? held.Id : null };
     }
 
     private async Task<OpenResult> OpenOneAsync(
@@ -84,7 +84,7 @@ public sealed class ChangeIntake(
         {
             if (assessment.Orphan)
             {
-                var scheduled = await ScheduleAsync(client, assessment.Holding!.Value, finding, requestedBy, cancellationToken);
+                var scheduled = await ScheduleAsync(client, assessment.Holding!.Value, finding, requestedBy, null, cancellationToken);
                 return new OpenResult(finding, assessment.Holding, scheduled, scheduled ? "scheduled again: its ticket was never opened" : "re-detection: its orchestration is opening it");
             }
             if (assessment.Holding is { } holding)
@@ -95,8 +95,8 @@ public sealed class ChangeIntake(
                 await counter.ReserveAsync(DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), 1, cancellationToken));
             if (await index.TryTakeAsync(assessment.Key, finding.OpenKey, id.Value, assessment.Holder, cancellationToken))
             {
-                await ScheduleAsync(client, id.Value, finding, requestedBy, cancellationToken);
-                return new OpenResult(finding, id, true, "opened");
+                await ScheduleAsync(client, id.Value, finding, requestedBy, assessment.Follows, cancellationToken);
+                return new OpenResult(finding, id, true, assessment.Follows is { } follows ? $"opened after {follows} rolled back" : "opened");
             }
             if (attempt >= MaxIndexRetries)
             {
@@ -109,11 +109,13 @@ public sealed class ChangeIntake(
     }
 
     /// <summary>Schedules the change's orchestration unless an instance with its id is there and has not failed; true when this call scheduled it.</summary>
-    private async Task<bool> ScheduleAsync(DurableTaskClient client, ChangeId id, Finding finding, string requestedBy, CancellationToken cancellationToken)
+    private async Task<bool> ScheduleAsync(
+        DurableTaskClient client, ChangeId id, Finding finding, string requestedBy, ChangeId? follows, CancellationToken cancellationToken)
     {
         var instanceId = id.ToString();
         if (!await client.ScheduleOnceAsync(nameof(RemediationChain), instanceId,
-            () => new ChainStart(instanceId, Wire.Json(finding), requestedBy, time.GetUtcNow(), settings.StepAttempts, settings.StepRetryInterval),
+            () => new ChainStart(instanceId, Wire.Json(finding), requestedBy, time.GetUtcNow(), settings.StepAttempts, settings.StepRetryInterval,
+                follows?.ToString()),
             instance => !Failed(instance), cancellationToken))
         {
             return false;
@@ -125,12 +127,12 @@ public sealed class ChangeIntake(
     private static bool Failed(OrchestrationMetadata instance) =>
         instance.RuntimeStatus is OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated;
 
-    /// <summary>Whether a change still holds its asset + pattern against a new detection.</summary>
-    private static bool Holds(ChangeState state) => state.Stage is not (ChangeStage.Closed or ChangeStage.Expired);
-
     private sealed record Assessment(string Key, OpenChangeHolder? Holder, ChangeId? Holding, bool Orphan)
     {
         public string Reason { get; init; } = "";
+
+        /// <summary>The rolled-back change a new one follows.</summary>
+        public ChangeId? Follows { get; init; }
 
         public bool NeedsId => Holding is null && !Orphan;
     }

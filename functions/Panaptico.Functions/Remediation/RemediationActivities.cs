@@ -3,6 +3,7 @@ using System.Text.Json;
 using Amazon.Runtime;
 using Azure;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using Panaptico.Core.Ledger;
 using Panaptico.Core.Notifications;
 using Panaptico.Core.Remediation;
@@ -34,6 +35,7 @@ public sealed class RemediationActivities(
     ILedgerAppender ledger,
     INotifier notifier,
     PatternRegistry patterns,
+    ChangeIntake intake,
     TimeProvider time)
 {
     public const string OpenTicketName = "ChangeOpenTicket";
@@ -45,6 +47,7 @@ public sealed class RemediationActivities(
     public const string RestoreFromBackupName = "ChangeRestoreFromBackup";
     public const string RevertName = "ChangeRevert";
     public const string RecordName = "ChangeRecord";
+    public const string OpenFollowUpName = "ChangeOpenFollowUp";
 
     /// <summary>The backup's name unless its pattern names its own (<see cref="ViolationPattern.BackupFile"/>).</summary>
     public const string BackupName = ViolationPattern.DefaultBackupFile;
@@ -72,7 +75,8 @@ public sealed class RemediationActivities(
     {
         ArgumentNullException.ThrowIfNull(start);
         var finding = Wire.Parse<Finding>(start.Finding);
-        var opened = chain.Open(ChangeId.Parse(start.ChangeId), finding, start.RequestedBy, start.OpenedAt);
+        var opened = chain.Open(ChangeId.Parse(start.ChangeId), finding, start.RequestedBy, start.OpenedAt,
+            start.Follows is { } follows ? ChangeId.Parse(follows) : null);
         var stored = await changes.OpenAsync(opened.State, opened.History, time.GetUtcNow(), CancellationToken.None);
         await PublishAsync(opened.Ledger, opened.Notifications);
         return Wire.Json(stored);
@@ -158,6 +162,25 @@ public sealed class RemediationActivities(
         await WriteOnceAsync(state, ChangeChain.OperationFor(state, ChainStep.RevertChange), inverse.Predicted);
         var observed = await accounts.ConnectorFor(state.Plan.Asset).ReadAssetAsync(state.Plan.Asset, CancellationToken.None);
         return Wire.Json(new RevertObserved(time.GetUtcNow(), observed));
+    });
+
+    /// <summary>
+    /// Opens the change that follows a rolled-back one: reads the asset again and, when the pattern still finds the
+    /// violation, hands it to intake, which links the new change to this one. A re-run finds the follow-up holding the
+    /// asset and returns it.
+    /// </summary>
+    /// <returns>The follow-up's change id; null when the asset reads compliant by now.</returns>
+    [Function(OpenFollowUpName)]
+    public Task<string?> OpenFollowUp([ActivityTrigger] ChainStepInput input, [DurableClient] DurableTaskClient client) => Guarded(async () =>
+    {
+        var state = await EnterAsync(input);
+        var observed = await accounts.ConnectorFor(state.Plan.Asset).ReadAssetAsync(state.Plan.Asset, CancellationToken.None);
+        if (patterns[state.Plan.PatternId].Evaluate(observed, state.Finding.Tags, time.GetUtcNow()) is not { } finding)
+        {
+            return null;
+        }
+        var opened = await intake.OpenAsync(client, [finding], state.RequestedBy, CancellationToken.None);
+        return opened[0].ChangeId?.ToString();
     });
 
     /// <summary>Records what the orchestration decided, before it waits or ends.</summary>

@@ -61,6 +61,10 @@ public static class RemediationChain
             {
                 await run.AwaitRevertAsync(until);
             }
+            else if (state is { Stage: ChangeStage.RolledBack, FollowedBy: null } && !run.FollowUpTried)
+            {
+                await run.OpenFollowUpAsync();
+            }
             else
             {
                 await run.FlushAsync();
@@ -174,6 +178,30 @@ public static class RemediationChain
             }
         }
 
+        public bool FollowUpTried { get; private set; }
+
+        /// <summary>
+        /// After a rollback the violation stands: it is opened again at once as a change that follows this one (and
+        /// waits for a person), unless the asset reads compliant by now.
+        /// </summary>
+        public async Task OpenFollowUpAsync()
+        {
+            FollowUpTried = true;
+            await FlushAsync();
+            try
+            {
+                if (await context.CallActivityAsync<string?>(RemediationActivities.OpenFollowUpName, Input(), _retry) is { } followUp)
+                {
+                    Decide(new FollowUpOpened(Core.Remediation.Tickets.ChangeId.Parse(followUp), context.CurrentUtcDateTime));
+                }
+            }
+            catch (TaskFailedException failure)
+            {
+                // The rollback stands and is announced; the next scan opens the follow-up instead.
+                context.CreateReplaySafeLogger(nameof(RemediationChain)).LogWarning("{Change}: no follow-up opened: {Error}", State.Id, Describe(failure));
+            }
+        }
+
         /// <summary>Records what is decided but not recorded yet; before every wait and at the end.</summary>
         public async Task FlushAsync()
         {
@@ -232,7 +260,7 @@ public static class RemediationChain
     }
 }
 
-/// <summary>What starts a change's orchestration: the finding (JSON), who asks, when, and how hard to retry a step.</summary>
+/// <summary>What starts a change's orchestration: the finding (JSON), who asks, when, how hard to retry a step, and the rolled-back change it follows.</summary>
 /// <param name="Finding">The <see cref="Finding"/> in the remediation JSON shape.</param>
 /// <param name="OpenedAt">When the detector opened it; the ticket's time, the same on every attempt of the opening.</param>
 public sealed record ChainStart(
@@ -241,7 +269,8 @@ public sealed record ChainStart(
     string RequestedBy,
     DateTimeOffset OpenedAt,
     int StepAttempts,
-    TimeSpan StepRetryInterval);
+    TimeSpan StepRetryInterval,
+    string? Follows = null);
 
 /// <summary>An activity's input: the change as decided so far, and the decided record not yet written (<see cref="ChainRecord"/> JSON).</summary>
 public sealed record ChainStepInput(string ChangeId, string State, string? Record = null);

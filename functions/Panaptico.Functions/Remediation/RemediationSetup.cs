@@ -84,6 +84,7 @@ public static class RemediationSetup
         {
             ApprovalExpiry = section.GetValue<TimeSpan?>("ApprovalExpiry") ?? defaults.ApprovalExpiry,
             RollbackWindow = section.GetValue<TimeSpan?>("RollbackWindow") ?? defaults.RollbackWindow,
+            ExceptionDuration = section.GetValue<TimeSpan?>("ExceptionDuration") ?? defaults.ExceptionDuration,
             AutoApproveNonProduction = section.GetValue<bool?>("AutoApproveNonProduction") ?? defaults.AutoApproveNonProduction,
             AuditChannel = section["AuditChannel"] ?? defaults.AuditChannel,
             Owners = new OwnerTaggingMap(
@@ -92,9 +93,9 @@ public static class RemediationSetup
                     .ToDictionary(c => c.Key, c => c.Value!, StringComparer.OrdinalIgnoreCase),
                 owners["Fallback"] ?? defaults.Owners.Fallback),
         };
-        if (policy.ApprovalExpiry <= TimeSpan.Zero || policy.RollbackWindow <= TimeSpan.Zero)
+        if (policy.ApprovalExpiry <= TimeSpan.Zero || policy.RollbackWindow <= TimeSpan.Zero || policy.ExceptionDuration <= TimeSpan.Zero)
         {
-            throw new InvalidOperationException("Remediation:ApprovalExpiry and Remediation:RollbackWindow must be positive");
+            throw new InvalidOperationException("Remediation:ApprovalExpiry, Remediation:RollbackWindow and Remediation:ExceptionDuration must be positive");
         }
         return policy;
     }

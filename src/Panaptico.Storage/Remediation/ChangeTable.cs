@@ -33,6 +33,9 @@ public sealed record ChangeSummary(
 /// Each write puts the state and the history that led to it in one entity-group transaction, so a change never shows
 /// a state without its history. Writes are idempotent: activities run at least once.
 /// </summary>
+/// <summary>A violation left standing on purpose: the change that decided it, its asset and pattern, and the exception.</summary>
+public sealed record ChangeException(ChangeId ChangeId, string Pattern, string Asset, string Severity, string Team, RiskException Exception);
+
 public sealed class ChangeTable(TableClient table)
 {
     public const string StateRow = "state";
@@ -106,6 +109,27 @@ public sealed class ChangeTable(TableClient table)
                 row.GetDateTimeOffset("UpdatedAt")!.Value));
         }
         return [.. summaries.OrderByDescending(s => s.Id.Day).ThenByDescending(s => s.Id.Sequence).Take(max)];
+    }
+
+    /// <summary>Every won't-fix and reverted change with its exception, soonest to lapse first, from the state rows' columns.</summary>
+    public async Task<IReadOnlyList<ChangeException>> ListExceptionsAsync(CancellationToken cancellationToken)
+    {
+        var exceptions = new List<ChangeException>();
+        var filter = TableClient.CreateQueryFilter(
+            $"RowKey eq {StateRow} and (Stage eq {nameof(ChangeStage.WontFix)} or Stage eq {nameof(ChangeStage.Reverted)})");
+        string[] columns = ["PartitionKey", "Pattern", "Asset", "Severity", "Owner", "ExceptionKind", "ExceptionOwner", "ExceptionOwnerName",
+            "ExceptionReason", "ExceptionSince", "ExceptionUntil"];
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: columns, cancellationToken: cancellationToken))
+        {
+            if (!ChangeId.TryParse(row.PartitionKey, out var id) || row.GetString("ExceptionKind") is not { } kind)
+            {
+                continue;
+            }
+            exceptions.Add(new ChangeException(id.Value, row.GetString("Pattern"), row.GetString("Asset"), row.GetString("Severity"), row.GetString("Owner"),
+                new RiskException(kind, row.GetString("ExceptionOwner"), row.GetString("ExceptionOwnerName"), row.GetString("ExceptionReason"),
+                    row.GetDateTimeOffset("ExceptionSince")!.Value, row.GetDateTimeOffset("ExceptionUntil")!.Value)));
+        }
+        return [.. exceptions.OrderBy(e => e.Exception.Until).ThenBy(e => e.ChangeId.ToString(), StringComparer.Ordinal)];
     }
 
     /// <summary>
@@ -191,6 +215,15 @@ public sealed class ChangeTable(TableClient table)
             ["Detected"] = state.Ticket.Detected,
             ["UpdatedAt"] = now,
         };
+        if (state.Exception is { } exception)
+        {
+            entity["ExceptionKind"] = exception.Kind;
+            entity["ExceptionOwner"] = exception.OwnerId;
+            entity["ExceptionOwnerName"] = exception.OwnerName;
+            entity["ExceptionReason"] = exception.Reason;
+            entity["ExceptionSince"] = exception.Since;
+            entity["ExceptionUntil"] = exception.Until;
+        }
         var json = JsonSerializer.Serialize(state, RemediationJson.Options);
         var chunks = (json.Length + ChunkChars - 1) / ChunkChars;
         if (chunks > MaxChunks)

@@ -52,6 +52,11 @@ public sealed class DependencyGateOverHttpTests(GovernanceFixture fixture) : ICl
         Assert.Equal(("Blocked", "0 / 1 cleared"), ((string?)added["state"], (string?)added["dependencies"]!["progress"]));
         Assert.Equal("0 / 2 sealed", (string?)(await _host.GetAsync(Auditor, "/api/plans/PLAN-DEP")).Is(HttpStatusCode.OK).Body["waves"]![0]!["exit"]!["progress"]);
 
+        var early = (await _host.PostAsync(Operator, "/api/tasks/DEP-DOWN/complete")).IsProblem(HttpStatusCode.Conflict);
+        Assert.Equal("DEP-DOWN is Blocked; this needs it to be Active or Held; unlocks when 1 evidence artifact arrives + 1 upstream task seals", early.Detail);
+        Assert.Equal(("conflict", "Blocked"), ((string?)early.Body["code"], (string?)early.Body["state"]));
+        Assert.Contains(early.Body["conditions"]!.AsArray(), c => (string?)c!["gate"] == "dependency" && (string?)c["subject"] == "DEP-UP");
+
         var sealedUp = await SealWithExportAsync(_host, "DEP-UP");
 
         Assert.Equal(["DEP-DOWN"], sealedUp.Body["released"]!.AsArray().Select(n => (string?)n));

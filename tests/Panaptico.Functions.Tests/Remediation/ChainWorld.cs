@@ -88,14 +88,17 @@ public sealed class ChainWorld : IAsyncDisposable
             StepAttempts = options.StepAttempts,
             StepRetryInterval = options.StepRetryInterval,
         };
-        Activities = new RemediationActivities(Chain, Changes, Vault, Accounts, Ledger.Appender, Notifier.Object, Patterns, TimeProvider.System);
-        var intake = new ChangeIntake(Changes, new ChangeIdCounter(table), new OpenChangeIndex(table), settings, TimeProvider.System, NullLogger<ChangeIntake>.Instance);
-        Api = new ChangeFunctions(Changes, Chain, TimeProvider.System);
+        var intake = new ChangeIntake(Changes, new ChangeIdCounter(table), new OpenChangeIndex(table), settings, Clock, NullLogger<ChangeIntake>.Instance);
+        Activities = new RemediationActivities(Chain, Changes, Vault, Accounts, Ledger.Appender, Notifier.Object, Patterns, intake, TimeProvider.System);
+        Api = new ChangeFunctions(Changes, Chain, Clock);
         Scan = new ViolationScan(intake, Accounts, Patterns, settings, NullLogger<ViolationScan>.Instance);
         Events = new ResourceEvents(intake, Accounts, Patterns, settings, TimeProvider.System, NullLogger<ResourceEvents>.Instance);
     }
 
     public ChainWorldOptions Options { get; }
+
+    /// <summary>The detectors' and the API's clock: real time, which a test may move ahead (past an exception's expiry).</summary>
+    public ShiftedClock Clock { get; } = new();
     public BlobServiceClient Blobs { get; }
     public StorageAccount Storage { get; }
     public StorageNames Names { get; }
@@ -136,7 +139,7 @@ public sealed class ChainWorld : IAsyncDisposable
             {
                 registry.AddOrchestratorFunc<ChainStart, string>(nameof(RemediationChain), (context, _) => RemediationChain.RunOrchestrator(context));
             }
-            FunctionActivity.AddAll(registry, world.Activities);
+            FunctionActivity.AddAll(registry, world.Activities, () => world.Client);
         });
         return world;
     }
@@ -285,6 +288,14 @@ public sealed class ChainWorld : IAsyncDisposable
     });
 }
 
+/// <summary>The system clock, plus an offset a test sets.</summary>
+public sealed class ShiftedClock : TimeProvider
+{
+    public TimeSpan Offset { get; set; }
+
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Offset;
+}
+
 /// <summary>An HTTP function's answer: status, content type, JSON body, headers.</summary>
 public sealed record Answer(int Status, string? ContentType, JsonNode? Body, IHeaderDictionary Headers)
 {
@@ -303,27 +314,30 @@ public sealed record Answer(int Status, string? ContentType, JsonNode? Body, IHe
 /// Every <c>[Function]</c> method with an <c>[ActivityTrigger]</c> of an activities object, registered under its function
 /// name as the Functions host would: a test fails when a name or a signature drifts from what the orchestration calls.
 /// </summary>
-public sealed class FunctionActivity(object target, MethodInfo method) : ITaskActivity
+public sealed class FunctionActivity(object target, MethodInfo method, Func<DurableTaskClient> client) : ITaskActivity
 {
     public Type InputType => method.GetParameters()[0].ParameterType;
 
     public Type OutputType => method.ReturnType.IsGenericType ? method.ReturnType.GenericTypeArguments[0] : typeof(object);
 
-    public static void AddAll(DurableTaskRegistry registry, object target)
+    /// <param name="client">For a <c>[DurableClient]</c> parameter after the trigger.</param>
+    public static void AddAll(DurableTaskRegistry registry, object target, Func<DurableTaskClient> client)
     {
         foreach (var method in target.GetType().GetMethods())
         {
             if (method.GetCustomAttribute<FunctionAttribute>() is { } function
-                && method.GetParameters() is [var input] && input.GetCustomAttribute<ActivityTriggerAttribute>() is not null)
+                && method.GetParameters() is [var input, ..] rest && input.GetCustomAttribute<ActivityTriggerAttribute>() is not null
+                && rest.Skip(1).All(p => p.GetCustomAttribute<DurableClientAttribute>() is not null))
             {
-                registry.AddActivity(function.Name, new FunctionActivity(target, method));
+                registry.AddActivity(function.Name, new FunctionActivity(target, method, client));
             }
         }
     }
 
     public async Task<object?> RunAsync(TaskActivityContext context, object? input)
     {
-        var task = (Task)method.Invoke(target, [input])!;
+        object?[] arguments = method.GetParameters().Length == 1 ? [input] : [input, client()];
+        var task = (Task)method.Invoke(target, arguments)!;
         await task;
         return task.GetType().GetProperty(nameof(Task<object>.Result))?.GetValue(task);
     }

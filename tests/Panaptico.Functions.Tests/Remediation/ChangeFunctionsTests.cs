@@ -91,6 +91,39 @@ public sealed class ChangeFunctionsTests
         await AssertUnchangedAsync(world, id);
     }
 
+    [Fact]
+    public async Task A_decided_change_refuses_every_further_decision_with_who_decided_and_when_whoever_sends_it()
+    {
+        await using var world = await ChainWorld.StartAsync();
+        var id = await PendingChangeAsync(world, "decided");
+        var hash = (await world.GetChangeAsync(id)).Json!["approvalGate"]!["contextPackSha256"]!.GetValue<string>();
+        Assert.Equal(202, (await world.ApproveAsync(id)).Status);
+        await world.Reached(id, "change.closed");
+        var before = (await world.GetChangeAsync(id)).Json!;
+        var ledger = world.Ledger.Of(id).Count;
+
+        Answer[] refused =
+        [
+            await world.ApproveAsync(id),
+            await world.ApproveAsync(id, world.Approver("u-ravi", "ravi")),
+            await ApproveWithAsync(world, id, $$"""{"rationale":"again","contextPackSha256":"{{new string('0', 64)}}"}"""),
+            await ApproveWithAsync(world, id, $$"""{"seatId":"nope","rationale":"again","contextPackSha256":"{{hash}}"}"""),
+            await world.DenyAsync(id, "changed my mind"),
+            await world.DenyAsync(id, "not mine to deny", world.Approver("u-ravi", "ravi")),
+        ];
+
+        foreach (var answer in refused)
+        {
+            Assert.Equal("conflict", answer.Problem(409));
+            Assert.Equal(("approved", "nina.ramirez"), (answer.Json!["decision"]!.GetValue<string>(), answer.Json["decidedBy"]!.GetValue<string>()));
+            Assert.Equal(before["approval"]!["decidedAt"]!.GetValue<DateTimeOffset>(), answer.Json["decidedAt"]!.GetValue<DateTimeOffset>());
+            Assert.Contains("already approved by nina.ramirez at", answer.Json["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+        var after = (await world.GetChangeAsync(id)).Json!;
+        Assert.Equal((before["version"]!.GetValue<int>(), "closed"), (after["version"]!.GetValue<int>(), after["stage"]!.GetValue<string>()));
+        Assert.Equal(ledger, world.Ledger.Of(id).Count);
+    }
+
     private static async Task<ChangeId> PendingChangeAsync(ChainWorld world, string name)
     {
         var container = await world.CreateContainerAsync(name, production: true, PublicAccessType.Blob);

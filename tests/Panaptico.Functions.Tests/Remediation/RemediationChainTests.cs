@@ -5,6 +5,7 @@ using Panaptico.Core.Remediation;
 using Panaptico.Core.Remediation.Assets;
 using Panaptico.Core.Remediation.Chain;
 using Panaptico.Core.Remediation.Patterns.Storage;
+using Panaptico.Core.Remediation.Tickets;
 using Panaptico.Functions.Remediation;
 
 namespace Panaptico.Functions.Tests.Remediation;
@@ -168,6 +169,103 @@ public sealed class RemediationChainTests
         var rolledBack = Assert.Single(ledger, e => e.Kind == "change.rolled-back");
         Assert.Contains("publicAccess: expected 'none', observed 'blob'", rolledBack.Data!["why"]!.AsArray().Select(w => w!.GetValue<string>()));
         Assert.Contains(world.Notifications, n => n.Kind == "change.rolled-back");
+
+        // The violation is back, so it is opened again at once, linked both ways, and the new change waits for a person.
+        var followUp = Assert.IsType<ChangeId>(view.State.FollowedBy);
+        Assert.Equal(id, (await world.ViewAsync(followUp)).State.Follows);
+        var opened = Assert.Single(world.Ledger.Of(followUp), e => e.Kind == "change.opened");
+        Assert.Equal(id.ToString(), opened.Data!["follows"]!.GetValue<string>());
+        await world.Reached(followUp, "change.approval-requested");
+        Assert.Single(ledger, e => e.Kind == "change.followed-up");
+        Assert.Contains(world.Notifications, n => n.Kind == "change.followed-up" && n.Recipient == "platform-security@acme.example");
+        Assert.Equal((followUp.ToString(), id.ToString()),
+            ((await world.GetChangeAsync(id)).Json!["followedBy"]!.GetValue<string>(), (await world.GetChangeAsync(followUp)).Json!["follows"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task A_failed_fix_on_a_non_production_asset_opens_a_follow_up_that_waits_for_a_person_instead_of_looping()
+    {
+        await using var world = await ChainWorld.StartAsync();
+        var container = await world.CreateContainerAsync("dev-flaky", production: false, PublicAccessType.None, longLivedWritePolicy: true);
+        // Something puts a long-lived write policy back right under every fix.
+        world.Connector.AfterWrite = async (operation, inner) =>
+        {
+            if (operation is SetContainerAccessPolicies { Policies.Count: 0 } fix)
+            {
+                await inner.ExecuteAsync(fix with { Policies = [new StoredAccessPolicy("sneaky", "rw", null, DateTimeOffset.UtcNow.AddDays(400))] }, CancellationToken.None);
+            }
+        };
+        await world.ScanAsync();
+        var id = await world.OpenedOnAsync(world.Asset(container));
+
+        Assert.Equal("rolled-back", (await world.CompletedAsync(id)).ReadOutputAs<string>());
+        var followUp = (await world.ViewAsync(id)).State.FollowedBy!.Value;
+        await world.Reached(followUp, "change.approval-requested");
+        await world.ScanAsync();
+
+        var next = await world.ViewAsync(followUp);
+        Assert.Equal((ChangeStage.Approval, (ApprovalDecision?)null), (next.State.Stage, next.State.Approval));
+        Assert.Equal(2, world.Ledger.Entries.Count(e => e.Kind == "change.opened"));
+    }
+
+    [Fact]
+    public async Task A_wont_fix_is_an_exception_with_an_owner_and_an_expiry_after_which_detection_opens_a_new_change()
+    {
+        await using var world = await ChainWorld.StartAsync();
+        var container = await world.CreateContainerAsync("public-docs", production: true, PublicAccessType.Blob);
+        await world.ScanAsync();
+        var id = await world.OpenedOnAsync(world.Asset(container));
+        await world.DenyAsync(id, "public documentation site");
+        Assert.Equal("wont-fix", (await world.CompletedAsync(id)).ReadOutputAs<string>());
+
+        var denied = Assert.Single(world.Ledger.Of(id), e => e.Kind == "change.denied");
+        var exception = denied.Data!["exception"]!;
+        Assert.Equal(("wont-fix", "nina.ramirez", "public documentation site"),
+            (exception["kind"]!.GetValue<string>(), exception["owner"]!.GetValue<string>(), exception["reason"]!.GetValue<string>()));
+        var until = exception["until"]!.GetValue<DateTimeOffset>();
+        Assert.Equal(exception["since"]!.GetValue<DateTimeOffset>().AddDays(30), until);
+        var change = (await world.GetChangeAsync(id)).Json!;
+        Assert.EndsWith($"exception: wont-fix owned by nina.ramirez until {exception["until"]!.GetValue<string>()} (public documentation site)",
+            change["ticketText"]!.GetValue<string>(), StringComparison.Ordinal);
+        var listed = Assert.Single((await ExceptionsAsync(world)).AsArray())!;
+        Assert.Equal((id.ToString(), "wont-fix", true), (listed["changeId"]!.GetValue<string>(), listed["kind"]!.GetValue<string>(), listed["standing"]!.GetValue<bool>()));
+
+        // While it stands, the scan opens nothing; once it lapses, the next scan opens a new change.
+        await world.ScanAsync();
+        Assert.Single(world.Ledger.Entries, e => e.Kind == "change.opened");
+        world.Clock.Offset = until - DateTimeOffset.UtcNow + TimeSpan.FromMinutes(1);
+        Assert.Empty((await ExceptionsAsync(world)).AsArray());
+        Assert.False(Assert.Single((await ExceptionsAsync(world, "?all=true")).AsArray())!["standing"]!.GetValue<bool>());
+        await world.ScanAsync();
+        var reopened = await world.Ledger.WhenAsync(e => e.Kind == "change.opened" && e.Subject != id.ToString());
+        Assert.Equal(world.Asset(container).ToString(), reopened.Data!["asset"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_revert_is_an_exception_owned_by_whoever_reverted_and_the_asset_is_not_reopened_while_it_stands()
+    {
+        await using var world = await ChainWorld.StartAsync();
+        var (container, id) = await ClosedChangeAsync(world);
+        Assert.Equal(202, (await world.RevertAsync(id)).Status);
+        Assert.Equal("reverted", (await world.CompletedAsync(id)).ReadOutputAs<string>());
+
+        var exception = Assert.Single(world.Ledger.Of(id), e => e.Kind == "change.reverted").Data!["exception"]!;
+        Assert.Equal(("reverted", "u-omar"), (exception["kind"]!.GetValue<string>(), exception["owner"]!.GetValue<string>()));
+        await world.ScanAsync();
+        Assert.Single(world.Ledger.Entries, e => e.Kind == "change.opened");
+        Assert.Equal("reverted", Assert.Single((await ExceptionsAsync(world)).AsArray())!["kind"]!.GetValue<string>());
+
+        world.Clock.Offset = TimeSpan.FromDays(31);
+        await world.ScanAsync();
+        await world.Ledger.WhenAsync(e => e.Kind == "change.opened" && e.Subject != id.ToString());
+        Assert.Equal(PublicAccessType.Blob, (await container.GetAccessPolicyAsync()).Value.BlobPublicAccess);
+    }
+
+    private static async Task<System.Text.Json.Nodes.JsonNode> ExceptionsAsync(ChainWorld world, string? query = null)
+    {
+        var answer = await world.CallAsync(r => world.Api.ListExceptionsAsync(r, CancellationToken.None), "GET", world.Auditor(), query: query);
+        Assert.Equal(200, answer.Status);
+        return answer.Body!;
     }
 
     [Fact]

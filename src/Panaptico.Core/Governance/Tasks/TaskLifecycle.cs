@@ -9,6 +9,7 @@ using Panaptico.Core.Governance.EvidenceGates;
 using Panaptico.Core.Governance.Runbooks;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Ledger;
+using Panaptico.Core.Text;
 
 namespace Panaptico.Core.Governance.Tasks;
 
@@ -29,6 +30,11 @@ public static class TaskLifecycle
         if (string.IsNullOrWhiteSpace(spec.Id) || string.IsNullOrWhiteSpace(spec.Title) || string.IsNullOrWhiteSpace(spec.OwnerId))
         {
             return Decision.Refuse(RefusalCode.Invalid, "a task needs an id, a title and an owner");
+        }
+
+        if ((TextLimits.TooLong("title", spec.Title, TextLimits.Title) ?? TextLimits.TooLong("ownerId", spec.OwnerId, TextLimits.Name)) is { } tooLong)
+        {
+            return Decision.Refuse(RefusalCode.Invalid, tooLong);
         }
 
         if (spec.PlanId != plan.Id || plan.FindWave(spec.WaveId) is null)
@@ -152,12 +158,20 @@ public static class TaskLifecycle
     /// <param name="upstreams">The rows of the task's upstream tasks, for their seals.</param>
     public static Decision<SealRequest> Complete(TaskRecord record, IReadOnlyList<GovernedTask> upstreams, Principal by, DateTimeOffset now)
     {
+        var completion = CompletionLock.Evaluate(record, now);
         if (Refuse(record, by, "complete", TaskState.Active, TaskState.Held) is { } refusal)
         {
-            return refusal;
+            // Out of state, the caller still hears what completing would take, as every refused "complete" says it.
+            return refusal.Code != RefusalCode.Conflict || record.Task.State == TaskState.Cancelled
+                ? refusal
+                : refusal with
+                {
+                    Message = $"{refusal.Message}; {completion.Summary}",
+                    Data = StateAndLock(record.Task.State, [TaskState.Active, TaskState.Held], completion),
+                    Lock = completion,
+                };
         }
 
-        var completion = CompletionLock.Evaluate(record, now);
         if (completion.IsLocked)
         {
             return new Refusal(RefusalCode.GateOpen, completion.Summary, completion.ToJson()) { Lock = completion };
@@ -293,6 +307,14 @@ public static class TaskLifecycle
         return Decision.Accept(record with { Task = task }, [Transition(record.Task, task, actor, reason, now)]);
     }
 
+    private static JsonObject StateAndLock(TaskState state, TaskState[] needs, CompletionLock completion)
+    {
+        var data = completion.ToJson();
+        data["state"] = state.ToString();
+        data["needs"] = GovernanceLedger.Array(needs.Select(s => s.ToString()));
+        return data;
+    }
+
     private static Refusal? Refuse(TaskRecord record, Principal by, string reason, params TaskState[] allowed)
     {
         if (!by.IsIn(Role.Operator))
@@ -303,6 +325,11 @@ public static class TaskLifecycle
         if (string.IsNullOrWhiteSpace(reason))
         {
             return Decision.Refuse(RefusalCode.Invalid, "a reason is required for every transition");
+        }
+
+        if (TextLimits.TooLong("reason", reason, TextLimits.Prose) is { } tooLong)
+        {
+            return Decision.Refuse(RefusalCode.Invalid, tooLong);
         }
 
         if (allowed.Contains(record.Task.State))

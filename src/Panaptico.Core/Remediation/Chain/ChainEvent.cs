@@ -54,5 +54,8 @@ public sealed record RevertObserved(DateTimeOffset At, AssetState Observed) : Ch
 /// </summary>
 public sealed record StepFailed(ChainStep Step, int Attempts, string Error, DateTimeOffset At) : ChainEvent(At);
 
+/// <summary>After a rollback, the violation it left in place was opened again as <paramref name="FollowUp"/>.</summary>
+public sealed record FollowUpOpened(Tickets.ChangeId FollowUp, DateTimeOffset At) : ChainEvent(At);
+
 /// <summary>The rollback window's timer fired: the rollback bundle expired and the change is settled for the audit.</summary>
 public sealed record RollbackWindowClosed(DateTimeOffset At) : ChainEvent(At);

@@ -48,7 +48,8 @@ public sealed class ChangeChain
     /// Opens a change for a finding: the ticket, the plan, and the approval route. Production (or irreversible)
     /// changes wait for an approver until the expiry timer; others are approved by policy and go straight to backup.
     /// </summary>
-    public ChainTransition Open(ChangeId id, Finding finding, string requestedBy, DateTimeOffset at)
+    /// <param name="follows">The rolled-back change whose violation this one opens again; such a change always waits for a person.</param>
+    public ChainTransition Open(ChangeId id, Finding finding, string requestedBy, DateTimeOffset at, ChangeId? follows = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(requestedBy);
         var pattern = _patterns[finding.PatternId];
@@ -68,6 +69,8 @@ public sealed class ChangeChain
             OpenedAt = at,
             RollbackWindow = _policy.RollbackWindow,
             AuditChannel = _policy.AuditChannel,
+            ExceptionDuration = _policy.ExceptionDuration,
+            Follows = follows,
         };
         var step = new Step(state, at);
         var opened = ticket.ToJson();
@@ -77,9 +80,10 @@ public sealed class ChangeChain
         opened["action"] = plan.Action;
         opened["command"] = plan.Command;
         opened["irreversible"] = pattern.IrreversibleReason;
+        opened["follows"] = follows?.ToString();
         step.Move(ChangeStage.Approval, "change.opened", requestedBy, null, opened);
 
-        if (!production && _policy.AutoApproveNonProduction && pattern.IsReversible)
+        if (!production && _policy.AutoApproveNonProduction && pattern.IsReversible && follows is null)
         {
             var approval = new ApprovalDecision(
                 ApprovalOutcome.Granted, ApprovalMode.Auto, _policy.AutoApproverId, _policy.AutoApproverId, at, "non-production asset", false);
@@ -170,6 +174,7 @@ public sealed class ChangeChain
         RevertObserved e => Reverted(state, e),
         StepFailed e => Failed(state, e),
         RollbackWindowClosed e => Settled(state, e),
+        FollowUpOpened e => FollowedUp(state, e),
         _ => throw new ArgumentOutOfRangeException(nameof(@event), @event.GetType().Name, "unknown chain event"),
     };
 
@@ -234,7 +239,8 @@ public sealed class ChangeChain
             return new ChainRefusal(RefusalCode.Conflict, $"{state.Id} is decided by its approval gate; deny from a seat with a rationale and the context pack hash");
         }
         var denial = new ApprovalDecision(ApprovalOutcome.Denied, ApprovalMode.Tap, e.Approver.Id, e.Approver.Name, e.At, e.Reason.Trim(), false);
-        var step = new Step(state with { Approval = denial, Outcome = $"denied: {denial.Reason}" }, e.At);
+        var exception = new RiskException("wont-fix", e.Approver.Id, e.Approver.Name, denial.Reason!, e.At, e.At + state.ExceptionDuration);
+        var step = new Step(state with { Approval = denial, Outcome = $"denied: {denial.Reason}", Exception = exception }, e.At);
         if (denied is not null)
         {
             step.Append(denied.Ledger, denied.Notifications);
@@ -245,6 +251,7 @@ public sealed class ChangeChain
             ["approverName"] = denial.ApproverName,
             ["at"] = CloseOut.Iso(denial.At),
             ["reason"] = denial.Reason,
+            ["exception"] = exception.ToJson(),
         };
         if (state.ApprovalGate is { } gate)
         {
@@ -330,19 +337,26 @@ public sealed class ChangeChain
             : Refused(denied.Refusal);
     }
 
-    /// <summary>An approval after the decision is a duplicate of an approval and conflicts with a denial.</summary>
+    /// <summary>
+    /// An approval after the decision is a duplicate of an approval and conflicts with a denial. Either way it is decided
+    /// before the seat, the approver or the hash is looked at: whoever sends it hears who decided and when.
+    /// </summary>
     private static ChainOutcome? NotOpenToApproval(ChangeState state, DateTimeOffset at) => Decided(state) is { } decided
         ? decided.Outcome == ApprovalOutcome.Granted
-            ? new ChainDuplicate($"already approved by {decided.ApproverId} at {CloseOut.Iso(decided.At)}")
-            : new ChainRefusal(RefusalCode.Conflict, $"already denied by {decided.ApproverId}: {decided.Reason}")
+            ? new ChainDuplicate(AlreadyDecided(decided))
+            : new ChainRefusal(RefusalCode.Conflict, AlreadyDecided(decided))
         : NotAwaitingDecision(state, at);
 
     /// <summary>A denial after the decision is a duplicate of a denial and conflicts with an approval.</summary>
     private static ChainOutcome? NotOpenToDenial(ChangeState state, DateTimeOffset at) => Decided(state) is { } decided
         ? decided.Outcome == ApprovalOutcome.Denied
-            ? new ChainDuplicate($"already denied by {decided.ApproverId}")
-            : new ChainRefusal(RefusalCode.Conflict, $"already approved by {decided.ApproverId}; the plan is running")
+            ? new ChainDuplicate(AlreadyDecided(decided))
+            : new ChainRefusal(RefusalCode.Conflict, AlreadyDecided(decided))
         : NotAwaitingDecision(state, at);
+
+    private static string AlreadyDecided(ApprovalDecision decided) => decided.Outcome == ApprovalOutcome.Granted
+        ? $"already approved by {decided.ApproverId} at {CloseOut.Iso(decided.At)}"
+        : $"already denied by {decided.ApproverId} at {CloseOut.Iso(decided.At)}: {decided.Reason}";
 
     private static ChainRefusal? IrreversibleNotAcknowledged(ChangeState state, bool acknowledged) =>
         state.IrreversibleReason is { } reason && !acknowledged
@@ -632,6 +646,41 @@ public sealed class ChangeChain
         return step.Done();
     }
 
+    private static ChainOutcome FollowedUp(ChangeState state, FollowUpOpened e)
+    {
+        if (state.FollowedBy is { } earlier)
+        {
+            return earlier == e.FollowUp
+                ? new ChainDuplicate($"already followed up by {earlier}")
+                : new ChainRefusal(RefusalCode.Conflict, $"{state.Id} is already followed up by {earlier}");
+        }
+        if (NotAt(state, ChangeStage.RolledBack, "a follow-up") is { } refusal)
+        {
+            return refusal;
+        }
+        var step = new Step(state with { FollowedBy = e.FollowUp }, e.At);
+        var why = $"the violation the rollback left in place is {e.FollowUp}";
+        step.Record("change.followed-up", SystemActor, why, new JsonObject { ["followUp"] = e.FollowUp.ToString() });
+        step.Notify(Announce("change.followed-up", state.Ticket.Owner, $"{state.Id} rolled back; opened {e.FollowUp}", why));
+        return step.Done();
+    }
+
+    /// <summary>
+    /// Whether a change still holds its asset + pattern against a new detection at <paramref name="at"/>. Closed and
+    /// expired changes let go (a recurrence is a new violation), and so does a rolled-back one (its follow-up opens at
+    /// once); a won't-fix or a revert holds while its exception stands; anything else is still being worked on.
+    /// </summary>
+    public static bool HoldsAsset(ChangeState state, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return state.Stage switch
+        {
+            ChangeStage.Closed or ChangeStage.Expired or ChangeStage.RolledBack => false,
+            ChangeStage.WontFix or ChangeStage.Reverted => state.Exception?.StandsAt(at) ?? true,
+            _ => true,
+        };
+    }
+
     private static ChainOutcome RevertAsked(ChangeState state, RevertRequested e)
     {
         if (state.Revert is { } earlier)
@@ -686,8 +735,11 @@ public sealed class ChangeChain
         if (check.Matches)
         {
             var why = $"reverted by {state.Revert!.ById}: state before the fix restored";
-            step.State = step.State with { Outcome = why };
-            step.Move(ChangeStage.Reverted, "change.reverted", state.Revert.ById, why, Checks(check));
+            var exception = new RiskException("reverted", state.Revert.ById, state.Revert.ByName, why, e.At, e.At + state.ExceptionDuration);
+            step.State = step.State with { Outcome = why, Exception = exception };
+            var data = Checks(check);
+            data["exception"] = exception.ToJson();
+            step.Move(ChangeStage.Reverted, "change.reverted", state.Revert.ById, why, data);
             step.Notify(Announce("change.reverted", state.AuditChannel, $"{state.Id} reverted", why));
             return step.Done();
         }

@@ -42,6 +42,17 @@ public sealed record ChangeState
 
     public string AuditChannel { get; init; } = new RemediationPolicy().AuditChannel;
 
+    public TimeSpan ExceptionDuration { get; init; } = new RemediationPolicy().ExceptionDuration;
+
+    /// <summary>The rolled-back change this one re-opens: it waits for a person whatever the asset.</summary>
+    public ChangeId? Follows { get; init; }
+
+    /// <summary>The change opened for the violation this one's rollback left in place.</summary>
+    public ChangeId? FollowedBy { get; init; }
+
+    /// <summary>Set by a won't-fix or a revert: the violation stands, owned, until it expires.</summary>
+    public RiskException? Exception { get; init; }
+
     /// <summary>
     /// The routed approval gate of a change that waits for people (same rules, reasons, segregation of duties and
     /// records as a task's); null when approved by policy or when the chain runs without routing rules.
@@ -123,3 +134,25 @@ public sealed record RollbackBundle(
     DateTimeOffset? AvailableUntil);
 
 public sealed record RevertRequest(string ById, string ByName, DateTimeOffset At);
+
+/// <summary>
+/// A violation left standing on purpose (a won't-fix or a revert): who owns that decision, why, and until when. While
+/// it stands, detection opens nothing for the asset and pattern; after <paramref name="Until"/> it opens a new change.
+/// </summary>
+/// <param name="Kind"><c>wont-fix</c> or <c>reverted</c>.</param>
+public sealed record RiskException(string Kind, string OwnerId, string OwnerName, string Reason, DateTimeOffset Since, DateTimeOffset Until)
+{
+    public bool StandsAt(DateTimeOffset at) => at < Until;
+
+    public System.Text.Json.Nodes.JsonObject ToJson() => new()
+    {
+        ["kind"] = Kind,
+        ["owner"] = OwnerId,
+        ["ownerName"] = OwnerName,
+        ["reason"] = Reason,
+        ["since"] = CloseOut.Iso(Since),
+        ["until"] = CloseOut.Iso(Until),
+    };
+
+    public string Render() => $"exception: {Kind} owned by {OwnerId} until {CloseOut.Iso(Until)} ({Reason})";
+}

@@ -21,6 +21,9 @@ public sealed record RemediationPolicy
 
     public TimeSpan RollbackWindow { get; init; } = TimeSpan.FromDays(30);
 
+    /// <summary>How long a won't-fix or a revert stands as an exception before detection opens a new change.</summary>
+    public TimeSpan ExceptionDuration { get; init; } = TimeSpan.FromDays(30);
+
     /// <summary>Where close-outs, stuck and rolled-back changes are announced.</summary>
     public string AuditChannel { get; init; } = "#compliance-audit";
 

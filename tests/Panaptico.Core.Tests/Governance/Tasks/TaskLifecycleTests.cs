@@ -75,6 +75,23 @@ public sealed class TaskLifecycleTests
     }
 
     [Fact]
+    public void Completing_a_blocked_task_says_its_state_and_every_unlock_condition_in_words_and_data()
+    {
+        var upstream = _journal.Ok(TaskLifecycle.Create(Sample.Plan, Sample.Task("TASK-0398"), [], Sample.Operator, _time.GetUtcNow())).Record;
+        var created = _journal.Ok(TaskLifecycle.Create(Sample.Plan, Sample.Task("TASK-0412", "W1", ["TASK-0398"]), [upstream.Task], Sample.Operator, _time.GetUtcNow()));
+        var blocked = _journal.Ok(TaskLifecycle.MarkReady(created.Record, Sample.Operator, "declared", _time.GetUtcNow()));
+
+        var refusal = Journal.Refused(TaskLifecycle.Complete(blocked, [upstream.Task], Sample.Operator, _time.GetUtcNow()), RefusalCode.Conflict);
+
+        Assert.Equal(TaskState.Blocked, blocked.Task.State);
+        Assert.Equal("TASK-0412 is Blocked; this needs it to be Active or Held; unlocks when 1 evidence artifact arrives + 1 upstream task seals", refusal.Message);
+        Assert.Equal(("Blocked", "Active"), ((string?)refusal.Data!["state"], (string?)refusal.Data["needs"]![0]));
+        Assert.Equal("unlocks when 1 evidence artifact arrives + 1 upstream task seals", (string?)refusal.Data["unlocks"]);
+        Assert.Contains(refusal.Data["conditions"]!.AsArray(), c => (string?)c!["gate"] == "dependency" && (string?)c["subject"] == "TASK-0398");
+        Assert.NotNull(refusal.Lock);
+    }
+
+    [Fact]
     public void Sealing_needs_a_sha256_bundle_digest()
     {
         var task = Sample.Active(_journal, Sample.Task("TASK-0412"), _time.GetUtcNow());
