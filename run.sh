@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The two commands:  ./run.sh demo   (the walkthrough on Azurite)   and   ./run.sh test   (every check CI runs).
-# Needs only the .NET SDK and Node.js; Azurite comes from package.json via npm ci.
+# Needs only the .NET SDK and Node.js; Azurite comes from package.json via npm ci. The test command also installs
+# OpenStack Swift from Debian when it is missing (the real S3 API the S3 tests run on); ./run.sh demo s3 runs the
+# walkthrough on an S3 bucket in Swift where it is installed.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,7 +20,7 @@ start_azurite() {
     --blobHost 127.0.0.1 --blobPort 0 --queueHost 127.0.0.1 --queuePort 0 --tableHost 127.0.0.1 --tablePort 0 \
     >"$AZURITE_WORKSPACE/azurite.log" 2>&1 &
   AZURITE_PID=$!
-  trap 'kill $AZURITE_PID 2>/dev/null || true; wait $AZURITE_PID 2>/dev/null || true; rm -rf "$AZURITE_WORKSPACE"' EXIT
+  trap cleanup EXIT
   for _ in $(seq 1 300); do
     [ "$(grep -c 'successfully listening' "$AZURITE_WORKSPACE/azurite.log" || true)" -ge 3 ] && break
     kill -0 $AZURITE_PID 2>/dev/null || { cat "$AZURITE_WORKSPACE/azurite.log"; exit 1; }
@@ -28,6 +30,23 @@ start_azurite() {
   local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
   export PANAPTICO_TEST_STORAGE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$(port Blob)/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$(port Queue)/devstoreaccount1;TableEndpoint=http://127.0.0.1:$(port Table)/devstoreaccount1;"
   echo "azurite: blob $(port Blob), queue $(port Queue), table $(port Table)"
+}
+
+AZURITE_PID="" SWIFT_DIR=""
+cleanup() {
+  if [ -n "$AZURITE_PID" ]; then
+    kill "$AZURITE_PID" 2>/dev/null || true; wait "$AZURITE_PID" 2>/dev/null || true; rm -rf "$AZURITE_WORKSPACE"
+  fi
+  if [ -n "$SWIFT_DIR" ]; then tests/peers/swift-s3.sh stop "$SWIFT_DIR"; fi
+}
+
+# Swift with s3api on loopback, in a temporary folder removed on exit; its endpoint and keys in PANAPTICO_TEST_S3.
+start_swift() {
+  SWIFT_DIR=$(mktemp -d)
+  trap cleanup EXIT
+  tests/peers/swift-s3.sh start "$SWIFT_DIR"
+  # shellcheck disable=SC1091
+  . "$SWIFT_DIR/env"
 }
 
 # A Debian package a test needs, installed only when its binary is missing (we are root; no sudo).
@@ -44,7 +63,18 @@ case "${1:-}" in
   demo)
     install_node_modules
     dotnet build src/Panaptico.Cli -c Release --nologo -v quiet
-    dotnet run --project src/Panaptico.Cli -c Release --no-build -- demo
+    if [ "${2:-}" = "s3" ]; then
+      if ! command -v swift-proxy-server >/dev/null || ! command -v memcached >/dev/null; then
+        echo "./run.sh demo s3 needs OpenStack Swift with s3api on this machine. Install it (Debian/Ubuntu, as root):" >&2
+        echo "  apt-get install -y --no-install-recommends swift swift-proxy swift-account swift-container swift-object memcached" >&2
+        echo "or run tests/peers/swift-s3.sh install; ./run.sh demo (no argument) runs the walkthrough on Azurite." >&2
+        exit 1
+      fi
+      start_swift
+      dotnet run --project src/Panaptico.Cli -c Release --no-build -- demo --s3 "$PANAPTICO_TEST_S3"
+    else
+      dotnet run --project src/Panaptico.Cli -c Release --no-build -- demo
+    fi
     ;;
   test)
     started=$(date +%s)
@@ -57,13 +87,15 @@ case "${1:-}" in
     # WorkerExtensions project on NU1603 (this registry copy lacks some exact minimum versions).
     dotnet build Panaptico.sln -c Release --nologo -v quiet
     dotnet format Panaptico.sln --verify-no-changes --no-restore -v quiet
+    tests/peers/swift-s3.sh install
     start_azurite
+    start_swift
     echo "the card checks keep their JSON and rendered PNGs in tests/Panaptico.Core.Tests/bin/Release/net10.0/artifacts/cards/"
     dotnet test Panaptico.sln -c Release --no-build --nologo -v quiet -- xUnit.ParallelizeTestCollections=true
     echo "run.sh test: passed in $(( $(date +%s) - started )) s"
     ;;
   *)
-    echo "usage: ./run.sh demo | ./run.sh test" >&2
+    echo "usage: ./run.sh demo [s3] | ./run.sh test" >&2
     exit 2
     ;;
 esac

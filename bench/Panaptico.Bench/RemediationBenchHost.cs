@@ -181,7 +181,9 @@ internal sealed class CountingConnector(IStorageAccountConnector inner, Connecto
 {
     public string Account => inner.Account;
 
-    public Task<StorageAccountState> ReadAccountAsync(string? containerPrefix, CancellationToken cancellationToken) =>
+    public CloudProvider Provider => inner.Provider;
+
+    public Task<AccountScan> ReadAccountAsync(string? containerPrefix, CancellationToken cancellationToken) =>
         inner.ReadAccountAsync(containerPrefix, cancellationToken);
 
     public Task<AssetState> ReadAssetAsync(AssetId asset, CancellationToken cancellationToken) => inner.ReadAssetAsync(asset, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Amazon.Runtime;
 using Azure;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
@@ -50,7 +51,8 @@ public sealed class RemediationActivities(
     public const string RecordName = "ChangeRecord";
     public const string OpenFollowUpName = "ChangeOpenFollowUp";
 
-    public const string BackupName = "backup.json";
+    /// <summary>The backup's name unless its pattern names its own (<see cref="ViolationPattern.BackupFile"/>).</summary>
+    public const string BackupName = ViolationPattern.DefaultBackupFile;
     public const string BundleName = "rollback-bundle.json";
 
     public static string NameOf(ChainStep step) => step switch
@@ -84,26 +86,29 @@ public sealed class RemediationActivities(
         return Wire.Json(stored);
     });
 
-    /// <summary>Snapshots the asset into the rollback vault under the change id, once: a re-run reads back the snapshot stored first.</summary>
+    /// <summary>
+    /// Snapshots the asset into the rollback vault under the change id, once, in the pattern's file (the S3 ACL pattern's
+    /// <c>acl-snapshot-&lt;change&gt;.json</c>, which its inverse command reads): the snapshot is what the stored file
+    /// holds, so a re-run gives the same one.
+    /// </summary>
     [Function(TakeBackupName)]
     public Task<string> TakeBackup([ActivityTrigger] ChainStepInput input) => Guarded(async () =>
     {
         var state = await EnterAsync(input);
-        var snapshot = await accounts.ConnectorFor(state.Plan.Asset).ReadAssetAsync(state.Plan.Asset, CancellationToken.None);
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(snapshot, RemediationJson.Options);
-        var stored = await vault.PutAsync(state.Id.ToString(), BackupName, new MemoryStream(bytes), CancellationToken.None);
+        var pattern = patterns[state.Plan.PatternId];
+        var bytes = pattern.WriteBackup(await accounts.ConnectorFor(state.Plan.Asset).ReadAssetAsync(state.Plan.Asset, CancellationToken.None));
+        var stored = await vault.PutAsync(state.Id.ToString(), pattern.BackupFile(state.Id), new MemoryStream(bytes), CancellationToken.None);
         if (!stored.Created)
         {
-            var (_, content) = await vault.OpenAsync(state.Id.ToString(), BackupName, CancellationToken.None);
+            var (_, content) = await vault.OpenAsync(state.Id.ToString(), pattern.BackupFile(state.Id), CancellationToken.None);
             await using (content)
             {
                 using var buffer = new MemoryStream();
                 await content.CopyToAsync(buffer);
                 bytes = buffer.ToArray();
             }
-            snapshot = JsonSerializer.Deserialize<AssetState>(bytes, RemediationJson.Options)
-                ?? throw new InvalidDataException($"{state.Id}: the stored backup is empty");
         }
+        var snapshot = pattern.ReadBackup(state.Plan.Asset, bytes);
         return Wire.Json(new BackupTaken(time.GetUtcNow(), snapshot, Location(stored), Convert.ToHexStringLower(SHA256.HashData(bytes))));
     });
 
@@ -241,6 +246,10 @@ public sealed class RemediationActivities(
         {
             // The SDK's message carries request details; the failure goes on the record, so say only what failed.
             throw new InvalidOperationException($"storage answered {e.Status} {e.ErrorCode}".TrimEnd(), e);
+        }
+        catch (AmazonServiceException e)
+        {
+            throw new InvalidOperationException($"S3 answered {(int)e.StatusCode} {e.ErrorCode}".TrimEnd(), e);
         }
     }
 }

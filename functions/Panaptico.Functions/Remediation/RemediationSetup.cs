@@ -2,6 +2,7 @@ using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Panaptico.Connectors.AzureStorage;
+using Panaptico.Connectors.S3;
 using Panaptico.Core.Remediation;
 using Panaptico.Core.Remediation.Chain;
 using Panaptico.Core.Remediation.Tickets;
@@ -108,11 +109,14 @@ public static class RemediationSetup
     }
 
     /// <summary>
-    /// <c>Remediation:Accounts:N</c>: <c>ConnectionString</c>, or <c>AccountName</c> (managed identity), or neither for the
-    /// app's own account; <c>ContainerPrefix</c>, <c>IncludeBlobService</c> and <c>Tags:key=value</c> (the account's ARM
-    /// tags, which the data plane cannot read). None configured: the app's own account; when the app runs under a
-    /// storage prefix (side by side with others on one account), only its own prefixed containers and not the
-    /// account-wide blob service.
+    /// <c>Remediation:Accounts:N</c>, each an Azure storage account or (<c>Provider</c> = <c>s3</c>) an S3 account.
+    /// Azure: <c>ConnectionString</c>, or <c>AccountName</c> (managed identity), or neither for the app's own account;
+    /// <c>ContainerPrefix</c> and <c>IncludeBlobService</c>. S3: <c>Name</c>, <c>ServiceUrl</c> (default the region's AWS
+    /// endpoint), <c>AccessKeyId</c>, <c>SecretAccessKey</c>, <c>Region</c> (default us-east-1) and <c>BucketPrefix</c>.
+    /// Both: <c>Tags:key=value</c>, tags every asset of the account inherits (ARM tags, which the data plane cannot read;
+    /// for S3, e.g. <c>env=prod</c> for a prefix of production buckets where the endpoint has no bucket tagging). None
+    /// configured: the app's own account; when the app runs under a storage prefix (side by side with others on one
+    /// account), only its own prefixed containers and not the account-wide blob service.
     /// </summary>
     private static GovernedAccounts Accounts(IConfigurationSection section, IServiceProvider sp)
     {
@@ -129,17 +133,40 @@ public static class RemediationSetup
         }
         return new GovernedAccounts(configured.Select(account =>
         {
+            var tags = account.GetSection("Tags").GetChildren().Where(t => t.Value is not null)
+                .ToDictionary(t => t.Key, t => t.Value!, StringComparer.OrdinalIgnoreCase);
+            if (string.Equals(account["Provider"], "s3", StringComparison.OrdinalIgnoreCase))
+            {
+                return S3Account(account, tags, time);
+            }
+            if (account["Provider"] is { Length: > 0 } provider && !string.Equals(provider, "azure", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException($"{account.Path}:Provider is '{provider}'; it is azure (the default) or s3");
+            }
             var client = account["ConnectionString"] is { Length: > 0 } connectionString ? new BlobServiceClient(connectionString)
                 : account["AccountName"] is { Length: > 0 } name ? new BlobServiceClient(new Uri($"https://{name}.blob.core.windows.net"), sp.GetRequiredService<Azure.Core.TokenCredential>())
                 : own;
-            var tags = account.GetSection("Tags").GetChildren().Where(t => t.Value is not null)
-                .ToDictionary(t => t.Key, t => t.Value!, StringComparer.OrdinalIgnoreCase);
             return new GovernedAccount(
                 new AzureStorageConnector(client, tags, time),
                 account["ContainerPrefix"] ?? "",
                 account.GetValue<bool?>("IncludeBlobService") ?? true)
             { AccountTags = tags };
         }));
+    }
+
+    private static GovernedAccount S3Account(IConfigurationSection account, Dictionary<string, string> tags, TimeProvider time)
+    {
+        string Required(string key) => account[key] is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{account.Path}:{key} is required for an S3 account");
+        var region = account["Region"] is { Length: > 0 } r ? r : "us-east-1";
+        var endpoint = new S3Endpoint(
+            new Uri(account["ServiceUrl"] is { Length: > 0 } url ? url : $"https://s3.{region}.amazonaws.com"),
+            Required("AccessKeyId"),
+            Required("SecretAccessKey"),
+            region);
+        var prefix = account["BucketPrefix"] ?? "";
+        return new GovernedAccount(new S3Connector(Required("Name"), endpoint.CreateClient(), prefix, tags, time), prefix) { AccountTags = tags };
     }
 }
 

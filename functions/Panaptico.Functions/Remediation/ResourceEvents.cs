@@ -107,7 +107,7 @@ public sealed partial class ResourceEvents(
             logger.LogDebug("{Asset} no longer exists: nothing to check", asset);
             return 0;
         }
-        var tags = TagsOf(state, account.AccountTags);
+        var tags = AccountScan.Overlay(account.AccountTags, state);
         var readAt = time.GetUtcNow();
         var findings = patterns.All.Select(p => p.Evaluate(state, tags, readAt)).OfType<Finding>().ToList();
         var results = await intake.OpenAsync(client, findings, settings.DetectorId, cancellationToken);
@@ -169,20 +169,6 @@ public sealed partial class ResourceEvents(
             problem = Problems.Invalid($"malformed events: {e.Message}");
             return Delivery.None;
         }
-    }
-
-    /// <summary>Account tags overlaid with the container's metadata, as a scan sees them.</summary>
-    private static Dictionary<string, string> TagsOf(AssetState asset, IReadOnlyDictionary<string, string> accountTags)
-    {
-        var tags = new Dictionary<string, string>(accountTags, StringComparer.OrdinalIgnoreCase);
-        if (asset is ContainerState container)
-        {
-            foreach (var (key, value) in container.Metadata)
-            {
-                tags[key] = value;
-            }
-        }
-        return tags;
     }
 
     private sealed record Delivery(string? Validation, IReadOnlyList<(string Topic, string Subject, string Type)> Events)

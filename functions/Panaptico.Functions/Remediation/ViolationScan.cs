@@ -1,3 +1,4 @@
+using Amazon.Runtime;
 using Azure;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
@@ -26,7 +27,7 @@ public sealed class ViolationScan(
         var (findings, opened) = (0, 0);
         foreach (var account in accounts.All)
         {
-            StorageAccountState state;
+            AccountScan state;
             try
             {
                 state = await account.Connector.ReadAccountAsync(account.ContainerPrefix.Length > 0 ? account.ContainerPrefix : null, cancellationToken);
@@ -35,6 +36,11 @@ public sealed class ViolationScan(
             {
                 // One unreadable account must not stop the others' scan; the next occurrence tries again.
                 logger.LogWarning("Scan of {Account} failed: {Status} {Code}", account.Account, e.Status, e.ErrorCode);
+                continue;
+            }
+            catch (AmazonServiceException e)
+            {
+                logger.LogWarning("Scan of {Account} failed: {Status} {Code}", account.Account, (int)e.StatusCode, e.ErrorCode);
                 continue;
             }
             var detected = patterns.Detect(state).Where(f => account.Covers(f.Asset)).ToList();

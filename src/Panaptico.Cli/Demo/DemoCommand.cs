@@ -4,12 +4,13 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Azure.Storage.Blobs.Models;
+
 using DurableTask.Core.History;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Panaptico.Connectors.S3;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Remediation;
 using Panaptico.Core.Remediation.Assets;
@@ -31,23 +32,29 @@ namespace Panaptico.Cli.Demo;
 /// function firing and HTTP functions answering as real callers; then a production container open to public read is
 /// detected by the scan, approved by an approver, backed up, fixed, verified, bundled for rollback and closed out,
 /// and the six artifacts, the change's orchestration (instance id, status, history) and its ledger lines are printed.
-/// Then everything stops.
+/// Then everything stops. With <c>--s3</c> the asset is the product's own: the S3 bucket
+/// <c>acme-prod-customer-exports</c> with the three grants, on the given S3 API (<c>./run.sh demo s3</c> starts Swift).
 /// </summary>
 public static class DemoCommand
 {
-    private const string Container = "acme-prod-customer-exports";
+    internal const string Container = "acme-prod-customer-exports";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     public static Command Create()
     {
         var storage = new Option<string?>("--storage") { Description = "A storage connection string; default: start Azurite" };
-        var command = new Command("demo", "Run the walkthrough on the embedded default store") { storage };
-        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(storage), Console.Out, cancellationToken));
+        var s3 = new Option<string?>("--s3")
+        {
+            Description = "Run the walkthrough on an S3 bucket at this S3 API: ServiceUrl=…;AccessKeyId=…;SecretAccessKey=… (./run.sh demo s3 starts Swift and passes it)",
+        };
+        var command = new Command("demo", "Run the walkthrough on the embedded default store") { storage, s3 };
+        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(storage), Console.Out, cancellationToken, result.GetValue(s3)));
         return command;
     }
 
-    public static async Task<int> RunAsync(string? connectionString, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string? connectionString, TextWriter output, CancellationToken cancellationToken, string? s3 = null)
     {
+        var endpoint = s3 is null ? null : S3Endpoint.Parse(s3);
         var clock = Stopwatch.StartNew();
         void Say(string line) => output.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F2}s] {line}");
         AzuriteProcess? azurite = null;
@@ -76,6 +83,24 @@ public static class DemoCommand
                     ["Remediation:Accounts:0:IncludeBlobService"] = "false",
                     ["Remediation:Owners:Addresses:platform-security"] = "platform-security@acme.example",
                 });
+                if (endpoint is not null)
+                {
+                    // The walkthrough's bucket is the one governed asset. Swift has no bucket tagging, so the account's
+                    // configuration says its buckets are production and whose they are.
+                    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+                    {
+                        ["Remediation:Accounts:0:Provider"] = "s3",
+                        ["Remediation:Accounts:0:Name"] = "acme-aws",
+                        ["Remediation:Accounts:0:ServiceUrl"] = endpoint.ServiceUrl.ToString(),
+                        ["Remediation:Accounts:0:AccessKeyId"] = endpoint.AccessKeyId,
+                        ["Remediation:Accounts:0:SecretAccessKey"] = endpoint.SecretAccessKey,
+                        ["Remediation:Accounts:0:Region"] = endpoint.Region,
+                        ["Remediation:Accounts:0:BucketPrefix"] = Container,
+                        ["Remediation:Accounts:0:Tags:env"] = "prod",
+                        ["Remediation:Accounts:0:Tags:owner"] = "platform-security",
+                        ["Remediation:Owners:Addresses:platform-security"] = "platform-security@acme.com",
+                    });
+                }
             });
             await app.StartAsync(cancellationToken);
             var baseAddress = new Uri(app.Urls.First());
@@ -93,7 +118,11 @@ public static class DemoCommand
             var fired = await FirstHeartbeatAsync(app.Services).WaitAsync(Patience, cancellationToken);
             Say($"timer function Heartbeat fired at {fired:O}");
 
-            await WalkthroughAsync(app, issuer, http, Say, output, cancellationToken);
+            IWalkthroughTarget target = endpoint is null
+                ? await ContainerTarget.CreateAsync(app.Services.GetRequiredService<StorageAccount>(), cancellationToken)
+                : await BucketTarget.CreateAsync(endpoint, cancellationToken);
+            Say(target.Created);
+            await WalkthroughAsync(app, issuer, http, target, Say, output, cancellationToken);
 
             await app.StopAsync(cancellationToken);
             Say("stopped cleanly");
@@ -109,22 +138,18 @@ public static class DemoCommand
     }
 
     private static async Task WalkthroughAsync(
-        Microsoft.AspNetCore.Builder.WebApplication app, DevelopmentIssuer issuer, HttpClient reader, Action<string> say, TextWriter output,
-        CancellationToken cancellationToken)
+        Microsoft.AspNetCore.Builder.WebApplication app, DevelopmentIssuer issuer, HttpClient reader, IWalkthroughTarget target, Action<string> say,
+        TextWriter output, CancellationToken cancellationToken)
     {
-        var storage = app.Services.GetRequiredService<StorageAccount>();
-        var container = storage.Blobs.GetBlobContainerClient(Container);
-        await container.CreateAsync(PublicAccessType.Blob,
-            new Dictionary<string, string> { ["env"] = "prod", ["owner"] = "platform-security" }, cancellationToken: cancellationToken);
-        await container.GetBlobClient("exports/2026-04/customers.csv").UploadAsync(BinaryData.FromString("id,email\n1,ada@example.com\n"), cancellationToken);
-        var asset = AssetId.BlobContainer(storage.Blobs.AccountName, Container);
-        say($"created container {Container} (metadata env=prod, owner=platform-security), open to public read");
+        var asset = target.Asset;
 
         var opened = State(await ReachedAsync(reader, asset, ChangeStage.Approval, cancellationToken));
         var id = opened.Id;
         say($"ViolationScan detected it: {id} opened by {opened.RequestedBy}");
 
         Section(output, "00 · Detection");
+        output.WriteLine($"asset: {asset}");
+        output.WriteLine($"framework tags: {string.Join(" · ", opened.Ticket.Framework.Prepend(opened.Ticket.Violation.Primary!))}");
         output.WriteLine($"pattern: {opened.Plan.PatternId} {opened.Ticket.Violation.Title}");
         foreach (var evidence in opened.Finding.Evidence)
         {
@@ -177,32 +202,33 @@ public static class DemoCommand
         var state = State(view);
 
         Section(output, "03 · Backup");
-        var backup = (ContainerState)state.Backup!;
-        output.WriteLine($"{Path.GetFileName(state.BackupLocation)} for {state.Id}");
-        output.WriteLine($"publicAccess captured: {backup.PublicAccess.ToString().ToLowerInvariant()}");
-        output.WriteLine($"metadata captured: {string.Join(", ", backup.Metadata.Select(m => $"{m.Key}={m.Value}"))}");
-        output.WriteLine($"stored access policies captured: {backup.AccessPolicies.Count}");
+        foreach (var line in target.Backup(state))
+        {
+            output.WriteLine(line);
+        }
         output.WriteLine($"stored at: {state.BackupLocation}");
         output.WriteLine($"sha256: {state.BackupSha256}");
         output.WriteLine($"retention: {RollbackVault.DefaultRetention.TotalDays:F0} days");
 
         Section(output, "04 · Fix");
         output.WriteLine("remediation command");
-        output.WriteLine(Indent(state.Plan.Command));
+        output.WriteLine(state.Plan.Command);
+        output.WriteLine();
         foreach (var check in state.Verification!.Fields)
         {
-            output.WriteLine($"verify: {check.Reason}");
+            output.WriteLine(target.Verified(check));
         }
         output.WriteLine($"status: {(state.Verification.Matches ? "applied" : "mismatch")} ({state.FixAppliedAt!.Value.UtcDateTime:HH:mm:ss.fff} UTC)");
-        output.WriteLine($"container now: public access {(await container.GetAccessPolicyAsync(cancellationToken: cancellationToken)).Value.BlobPublicAccess}");
+        output.WriteLine(await target.NowAsync(cancellationToken));
 
         Section(output, "05 · Rollback");
         var bundle = state.Bundle!;
         output.WriteLine("inverse command (stored, not run)");
-        output.WriteLine(Indent(((InversePlan)bundle.Inverse).Command));
+        output.WriteLine(((InversePlan)bundle.Inverse).Command);
+        output.WriteLine();
         output.WriteLine($"bound to: {bundle.ChangeId}");
+        output.WriteLine($"TTL: {state.RollbackWindow.TotalDays:0} days (available until {bundle.AvailableUntil!.Value.UtcDateTime:yyyy-MM-dd HH:mm} UTC)");
         output.WriteLine($"stored at: {state.BundleLocation}");
-        output.WriteLine($"available until: {bundle.AvailableUntil!.Value.UtcDateTime:yyyy-MM-dd HH:mm} UTC (30 days)");
 
         Section(output, "06 · Alert");
         var closeOut = (await app.Services.GetRequiredService<OutboxNotifier>().PendingAsync(cancellationToken))
@@ -250,8 +276,6 @@ public static class DemoCommand
         output.WriteLine();
         output.WriteLine(title);
     }
-
-    private static string Indent(string text) => string.Join('\n', text.Split('\n').Select(l => "  " + l));
 
     /// <summary>When the Heartbeat timer function first ran, from the row it writes.</summary>
     private static async Task<DateTimeOffset> FirstHeartbeatAsync(IServiceProvider services)

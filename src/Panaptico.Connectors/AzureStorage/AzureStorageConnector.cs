@@ -31,7 +31,9 @@ public sealed class AzureStorageConnector : IStorageAccountConnector
 
     public string Account { get; }
 
-    public async Task<StorageAccountState> ReadAccountAsync(string? containerPrefix, CancellationToken cancellationToken)
+    public CloudProvider Provider => CloudProvider.Azure;
+
+    public async Task<AccountScan> ReadAccountAsync(string? containerPrefix, CancellationToken cancellationToken)
     {
         var readAt = _time.GetUtcNow();
         var service = await ReadServiceAsync(cancellationToken);
@@ -129,7 +131,7 @@ public sealed class AzureStorageConnector : IStorageAccountConnector
 
     private void CheckAccount(AssetId asset)
     {
-        if (!string.Equals(asset.Account, Account, StringComparison.Ordinal))
+        if (asset.Provider != CloudProvider.Azure || !string.Equals(asset.Account, Account, StringComparison.Ordinal))
         {
             throw new ArgumentException($"this connector serves account {Account}, not {asset.Account}", nameof(asset));
         }

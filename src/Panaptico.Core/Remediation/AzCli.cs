@@ -1,4 +1,3 @@
-using System.Text;
 using Panaptico.Core.Remediation.Assets;
 
 namespace Panaptico.Core.Remediation;
@@ -12,7 +11,7 @@ public static class AzCli
 {
     public static string Render(StorageOperation operation, AssetState before) => operation switch
     {
-        SetContainerPublicAccess set => new AzCommand("az storage container set-permission")
+        SetContainerPublicAccess set => new CliCommand("az storage container set-permission")
             .Option("--account-name", set.Asset.Account)
             .Option("--name", set.Asset.Container!)
             .Option("--public-access", set.Level switch
@@ -25,21 +24,21 @@ public static class AzCli
         SetContainerAccessPolicies set => RenderPolicies(set, (ContainerState)before),
         SetCorsRules set => RenderCors(set),
         SetDeleteRetention set => set.Policy.Enabled
-            ? new AzCommand("az storage blob service-properties delete-policy update")
+            ? new CliCommand("az storage blob service-properties delete-policy update")
                 .Option("--account-name", set.Asset.Account)
                 .Option("--enable", "true")
                 .Option("--days-retained", set.Policy.Days!.Value.ToString())
                 .Render()
-            : new AzCommand("az storage blob service-properties delete-policy update")
+            : new CliCommand("az storage blob service-properties delete-policy update")
                 .Option("--account-name", set.Asset.Account)
                 .Option("--enable", "false")
                 .Render(),
         SetAnalyticsLogging set => set.Logging.Operations.Length == 0
-            ? new AzCommand("az storage logging off")
+            ? new CliCommand("az storage logging off")
                 .Option("--account-name", set.Asset.Account)
                 .Option("--services", "b")
                 .Render()
-            : new AzCommand("az storage logging update")
+            : new CliCommand("az storage logging update")
                 .Option("--account-name", set.Asset.Account)
                 .Option("--services", "b")
                 .Option("--log", set.Logging.Operations)
@@ -53,11 +52,11 @@ public static class AzCli
     {
         var commands = new List<string>
         {
-            new AzCommand("az storage cors clear").Option("--account-name", set.Asset.Account).Option("--services", "b").Render(),
+            new CliCommand("az storage cors clear").Option("--account-name", set.Asset.Account).Option("--services", "b").Render(),
         };
         foreach (var rule in set.Rules)
         {
-            commands.Add(new AzCommand("az storage cors add")
+            commands.Add(new CliCommand("az storage cors add")
                 .Option("--account-name", set.Asset.Account)
                 .Option("--services", "b")
                 .Option("--origins", rule.AllowedOrigins)
@@ -78,7 +77,7 @@ public static class AzCli
         var commands = new List<string>();
         foreach (var policy in before.AccessPolicies.Where(p => !target.TryGetValue(p.Id, out var t) || t != p))
         {
-            commands.Add(new AzCommand("az storage container policy delete")
+            commands.Add(new CliCommand("az storage container policy delete")
                 .Option("--account-name", set.Asset.Account)
                 .Option("--container-name", set.Asset.Container!)
                 .Option("--name", policy.Id)
@@ -86,7 +85,7 @@ public static class AzCli
         }
         foreach (var policy in set.Policies.Where(p => !current.TryGetValue(p.Id, out var c) || c != p))
         {
-            var create = new AzCommand("az storage container policy create")
+            var create = new CliCommand("az storage container policy create")
                 .Option("--account-name", set.Asset.Account)
                 .Option("--container-name", set.Asset.Container!)
                 .Option("--name", policy.Id)
@@ -102,39 +101,5 @@ public static class AzCli
             commands.Add(create.Render());
         }
         return commands.Count == 0 ? "# no change" : string.Join('\n', commands);
-    }
-
-    private sealed class AzCommand(string verb)
-    {
-        private readonly List<string> _options = [];
-
-        public AzCommand Option(string name, string value)
-        {
-            _options.Add($"{name} {Quote(value)}");
-            return this;
-        }
-
-        public AzCommand Option(string name, IEnumerable<string> values)
-        {
-            var quoted = values.Select(Quote).ToList();
-            _options.Add(quoted.Count == 0 ? $"{name} ''" : $"{name} {string.Join(' ', quoted)}");
-            return this;
-        }
-
-        public string Render()
-        {
-            var text = new StringBuilder(verb);
-            foreach (var option in _options)
-            {
-                text.Append(" \\\n  ").Append(option);
-            }
-            return text.ToString();
-        }
-
-        // POSIX single quotes whenever a value holds anything a shell might read (e.g. the CORS origin *).
-        private static string Quote(string value) =>
-            value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=@,+".Contains(c))
-                ? value
-                : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
     }
 }

@@ -3,13 +3,15 @@ using Panaptico.Core.Remediation.Assets;
 namespace Panaptico.Core.Remediation;
 
 /// <summary>
-/// A control in a compliance framework, e.g. <c>CIS Azure 3.7</c> or <c>SOC 2 CC6.6</c>.
-/// Editions: CIS Microsoft Azure Foundations Benchmark v2.0.0, AICPA Trust Services Criteria (2017),
+/// A control in a compliance framework, e.g. <c>CIS Azure 3.7</c>, <c>CIS 1.20</c> or <c>SOC 2 CC6.6</c>.
+/// Editions: CIS Microsoft Azure Foundations Benchmark v2.0.0, CIS Amazon Web Services Foundations Benchmark v1.3.0
+/// (written <c>CIS 1.20</c>, as the product's walkthrough writes it), AICPA Trust Services Criteria (2017),
 /// ISO/IEC 27001:2013 Annex A, HIPAA Security Rule (45 CFR), PCI DSS v4.0, GDPR.
 /// </summary>
 public sealed record FrameworkControl(string Framework, string Control)
 {
     public const string CisAzure = "CIS Azure";
+    public const string CisAws = "CIS";
     public const string Soc2 = "SOC 2";
     public const string Iso27001 = "ISO 27001";
     public const string Hipaa = "HIPAA";
@@ -17,6 +19,8 @@ public sealed record FrameworkControl(string Framework, string Control)
     public const string Gdpr = "GDPR";
 
     public static FrameworkControl Cis(string control) => new(CisAzure, control);
+
+    public static FrameworkControl CisAwsFoundations(string control) => new(CisAws, control);
 
     public static FrameworkControl Soc(string control) => new(Soc2, control);
 

@@ -3,16 +3,20 @@ using Panaptico.Core.Remediation.Assets;
 namespace Panaptico.Core.Remediation;
 
 /// <summary>
-/// Reads governed state from a storage account and executes typed operations on it. Implemented over
-/// Azure.Storage.Blobs; chain handlers (and fault-injecting test harnesses) depend on this, not on the SDK.
+/// Reads governed state from one storage account (an Azure storage account, or an S3 account's buckets) and executes
+/// typed operations on it. Implemented over Azure.Storage.Blobs and AWSSDK.S3; chain handlers (and fault-injecting
+/// test harnesses) depend on this, not on an SDK.
 /// </summary>
 public interface IStorageAccountConnector
 {
-    /// <summary>The account this connector reads and writes; operations for any other account are refused.</summary>
+    /// <summary>The governed account's name; operations for assets it does not serve are refused.</summary>
     string Account { get; }
 
-    /// <summary>A scan: the blob service and every container (optionally only those whose name starts with a prefix).</summary>
-    Task<StorageAccountState> ReadAccountAsync(string? containerPrefix, CancellationToken cancellationToken);
+    /// <summary>The cloud whose assets this connector serves.</summary>
+    CloudProvider Provider { get; }
+
+    /// <summary>A scan: every asset (optionally only containers or buckets whose name starts with a prefix).</summary>
+    Task<AccountScan> ReadAccountAsync(string? containerPrefix, CancellationToken cancellationToken);
 
     /// <summary>One asset's current state: for a backup, a verification read-back, or a targeted re-check.</summary>
     Task<AssetState> ReadAssetAsync(AssetId asset, CancellationToken cancellationToken);

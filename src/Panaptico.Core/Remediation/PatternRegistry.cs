@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Panaptico.Core.Remediation.Patterns.S3;
 using Panaptico.Core.Remediation.Patterns.Storage;
 
 namespace Panaptico.Core.Remediation;
@@ -21,7 +22,7 @@ public sealed class PatternRegistry
     }
 
     /// <summary>Every pattern that ships with Panaptico.</summary>
-    public static PatternRegistry Default { get; } = new(StoragePatterns.All);
+    public static PatternRegistry Default { get; } = new([.. StoragePatterns.All, .. S3Patterns.All]);
 
     public IReadOnlyCollection<ViolationPattern> All => _patterns.Values;
 
@@ -31,6 +32,6 @@ public sealed class PatternRegistry
     public bool TryGet(string id, [NotNullWhen(true)] out ViolationPattern? pattern) => _patterns.TryGetValue(id, out pattern);
 
     /// <summary>Runs every pattern over one scan, in id order so the findings' order is stable.</summary>
-    public IReadOnlyList<Finding> Detect(Assets.StorageAccountState state) =>
+    public IReadOnlyList<Finding> Detect(Assets.AccountScan state) =>
         [.. _patterns.Values.OrderBy(p => p.Id, StringComparer.Ordinal).SelectMany(p => p.Detect(state))];
 }

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Panaptico.Core.Remediation.Assets;
+using Panaptico.Core.Remediation.Tickets;
 
 namespace Panaptico.Core.Remediation;
 
@@ -30,7 +32,23 @@ public abstract class ViolationPattern
 
     public bool IsReversible => IrreversibleReason is null;
 
-    public IReadOnlyList<Finding> Detect(StorageAccountState state)
+    /// <summary>The backup's file name in the rollback vault when the pattern names none of its own.</summary>
+    public const string DefaultBackupFile = "backup.json";
+
+    /// <summary>The name the backup of a change is stored (and an inverse command refers to it) under.</summary>
+    public virtual string BackupFile(ChangeId change) => DefaultBackupFile;
+
+    /// <summary>The backup's bytes: the asset state as remediation JSON, unless the pattern stores a file a CLI reads back.</summary>
+    public virtual byte[] WriteBackup(AssetState asset) => JsonSerializer.SerializeToUtf8Bytes(asset, RemediationJson.Options);
+
+    /// <summary>The state a stored backup holds (what <see cref="WriteBackup"/> wrote), for the asset it was taken of.</summary>
+    public virtual AssetState ReadBackup(AssetId asset, byte[] backup)
+    {
+        var state = JsonSerializer.Deserialize<AssetState>(backup, RemediationJson.Options) ?? throw new JsonException("the stored backup is empty");
+        return state.Id == asset ? state : throw new JsonException($"the stored backup is of {state.Id}, not {asset}");
+    }
+
+    public IReadOnlyList<Finding> Detect(AccountScan state)
     {
         var findings = new List<Finding>();
         foreach (var asset in state.Assets)
@@ -65,7 +83,7 @@ public abstract class ViolationPattern
             Id,
             finding.Asset,
             FixAction,
-            AzCli.Render(operation, finding.State),
+            CliCommand.For(operation, finding.State),
             operation,
             Project(finding.State),
             new PredictedState(Project(operation.ApplyTo(finding.State))));
@@ -77,20 +95,22 @@ public abstract class ViolationPattern
 
     /// <summary>
     /// The inverse of <paramref name="fix"/>, computed from the backup taken before it ran. The command is rendered
-    /// against the state the fix leaves behind, so it reads as what a revert would change.
+    /// against the state the fix leaves behind, so it reads as what a revert would change. <paramref name="backupFile"/>
+    /// is the backup's name in the vault (<see cref="BackupFile"/>), which a command may read the old state from.
     /// </summary>
-    public Inverse Inverse(FixPlan fix, AssetState backup)
+    public Inverse Inverse(FixPlan fix, AssetState backup, string backupFile = DefaultBackupFile)
     {
+        ArgumentNullException.ThrowIfNull(fix);
         if (IrreversibleReason is { } reason)
         {
             return new Irreversible(reason);
         }
-        var operation = Restore(backup);
+        var operation = Restore(backup, backupFile);
         return new InversePlan(
             Id,
             backup.Id,
             $"restore the state before: {FixAction}",
-            AzCli.Render(operation, fix.Operation.ApplyTo(backup)),
+            CliCommand.For(operation, fix.Operation.ApplyTo(backup)),
             operation,
             new PredictedState(Project(backup)));
     }
@@ -104,8 +124,8 @@ public abstract class ViolationPattern
     /// <summary>The absolute write that makes the asset compliant, planned from its state at detection.</summary>
     protected abstract StorageOperation Fix(AssetState asset, DateTimeOffset readAt);
 
-    /// <summary>The absolute write that puts the governed element back as the backup holds it.</summary>
-    protected abstract StorageOperation Restore(AssetState backup);
+    /// <summary>The absolute write that puts the governed element back as the backup (stored as <paramref name="backupFile"/>) holds it.</summary>
+    protected abstract StorageOperation Restore(AssetState backup, string backupFile);
 
     protected T Expect<T>(AssetState asset) where T : AssetState =>
         asset as T ?? throw new ArgumentException($"{Id} governs {typeof(T).Name}, not {asset.GetType().Name}", nameof(asset));

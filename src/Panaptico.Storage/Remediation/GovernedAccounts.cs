@@ -4,9 +4,10 @@ using Panaptico.Core.Remediation.Assets;
 namespace Panaptico.Storage.Remediation;
 
 /// <summary>
-/// One storage account the scan reads and the chain remediates, and which of its assets are in scope:
-/// containers whose name starts with <paramref name="ContainerPrefix"/> (all when empty) and, when
-/// <paramref name="IncludeBlobService"/>, the account-wide blob service properties.
+/// One storage account the scan reads and the chain remediates, and which of its assets are in scope. Azure: containers
+/// whose name starts with <paramref name="ContainerPrefix"/> (all when empty) and, when <paramref name="IncludeBlobService"/>,
+/// the account-wide blob service properties. S3: the buckets whose name starts with <paramref name="ContainerPrefix"/>
+/// (bucket names are global, so the prefixes of two S3 accounts must not overlap).
 /// </summary>
 public sealed record GovernedAccount(IStorageAccountConnector Connector, string ContainerPrefix = "", bool IncludeBlobService = true)
 {
@@ -15,11 +16,14 @@ public sealed record GovernedAccount(IStorageAccountConnector Connector, string 
     /// <summary>The account's ARM tags (as given to its connector), which a targeted re-check of one asset needs.</summary>
     public IReadOnlyDictionary<string, string> AccountTags { get; init; } = new Dictionary<string, string>();
 
-    public bool Covers(AssetId asset) =>
-        string.Equals(asset.Account, Account, StringComparison.Ordinal)
-        && (asset.Kind == AssetKind.BlobService
-            ? IncludeBlobService
-            : asset.Container!.StartsWith(ContainerPrefix, StringComparison.Ordinal));
+    public CloudProvider Provider => Connector.Provider;
+
+    public bool Covers(AssetId asset) => asset.Provider == Provider && asset.Kind switch
+    {
+        AssetKind.S3Bucket => asset.Bucket!.StartsWith(ContainerPrefix, StringComparison.Ordinal),
+        AssetKind.BlobService => string.Equals(asset.Account, Account, StringComparison.Ordinal) && IncludeBlobService,
+        _ => string.Equals(asset.Account, Account, StringComparison.Ordinal) && asset.Container!.StartsWith(ContainerPrefix, StringComparison.Ordinal),
+    };
 }
 
 /// <summary>The accounts under remediation, by name.</summary>
@@ -37,18 +41,25 @@ public sealed class GovernedAccounts
                 throw new ArgumentException($"storage account {account.Account} is configured twice", nameof(accounts));
             }
         }
+        var s3 = _accounts.Values.Where(a => a.Provider == CloudProvider.Aws).ToList();
+        if (s3.FirstOrDefault(a => s3.Any(b => b != a && b.ContainerPrefix.StartsWith(a.ContainerPrefix, StringComparison.Ordinal))) is { } overlapping)
+        {
+            throw new ArgumentException($"S3 account {overlapping.Account}'s bucket prefix '{overlapping.ContainerPrefix}' overlaps another's; a bucket must have one governing account", nameof(accounts));
+        }
     }
 
     public IReadOnlyCollection<GovernedAccount> All => _accounts.Values;
 
     /// <summary>The account that governs <paramref name="asset"/>, or null when it is out of scope.</summary>
-    public GovernedAccount? Governing(AssetId asset) =>
-        _accounts.TryGetValue(asset.Account, out var account) && account.Covers(asset) ? account : null;
+    public GovernedAccount? Governing(AssetId asset) => asset.Provider == CloudProvider.Aws
+        ? _accounts.Values.FirstOrDefault(a => a.Covers(asset))
+        : _accounts.TryGetValue(asset.Account, out var account) && account.Covers(asset) ? account : null;
 
-    /// <summary>The connector that reads and writes <paramref name="asset"/>.</summary>
+    /// <summary>The connector that reads and writes <paramref name="asset"/>: its Azure account's, or the S3 account whose prefix covers the bucket.</summary>
     /// <exception cref="InvalidOperationException">No configured account serves it.</exception>
-    public IStorageAccountConnector ConnectorFor(AssetId asset) =>
-        _accounts.TryGetValue(asset.Account, out var account)
+    public IStorageAccountConnector ConnectorFor(AssetId asset) => asset.Provider == CloudProvider.Aws
+        ? Governing(asset)?.Connector ?? throw new InvalidOperationException($"no governed S3 account covers {asset}")
+        : _accounts.TryGetValue(asset.Account, out var account) && account.Provider == CloudProvider.Azure
             ? account.Connector
             : throw new InvalidOperationException($"no governed storage account {asset.Account} is configured");
 }

@@ -51,7 +51,7 @@ public class PublicContainerAccessTests
 
         var scan = await account.Connector.ReadAccountAsync(name, CancellationToken.None);
 
-        var container = Assert.Single(scan.Containers);
+        var container = Assert.Single(Assert.IsType<StorageAccountState>(scan).Containers);
         Assert.Equal("prod", container.Metadata["env"]);
         Assert.Equal(AzuriteAccount.Now, scan.ReadAt);
         Assert.Empty(new PublicContainerAccess().Detect(scan));

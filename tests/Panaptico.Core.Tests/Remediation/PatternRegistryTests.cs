@@ -1,5 +1,6 @@
 using Panaptico.Core.Remediation;
 using Panaptico.Core.Remediation.Assets;
+using Panaptico.Core.Remediation.Patterns.S3;
 using Panaptico.Core.Remediation.Patterns.Storage;
 
 namespace Panaptico.Core.Tests.Remediation;
@@ -7,10 +8,10 @@ namespace Panaptico.Core.Tests.Remediation;
 public class PatternRegistryTests
 {
     [Fact]
-    public void The_default_library_holds_the_five_storage_patterns_by_id()
+    public void The_default_library_holds_the_five_storage_and_four_s3_patterns_by_id()
     {
         Assert.Equal(
-            ["AZ-STG-001", "AZ-STG-002", "AZ-STG-003", "AZ-STG-004", "AZ-STG-005"],
+            ["AWS-S3-001", "AWS-S3-002", "AWS-S3-003", "AWS-S3-004", "AZ-STG-001", "AZ-STG-002", "AZ-STG-003", "AZ-STG-004", "AZ-STG-005"],
             PatternRegistry.Default.All.Select(p => p.Id).Order(StringComparer.Ordinal));
         Assert.IsType<BlobSoftDelete>(PatternRegistry.Default["AZ-STG-003"]);
         Assert.False(PatternRegistry.Default.TryGet("AZ-STG-999", out _));
@@ -18,15 +19,17 @@ public class PatternRegistryTests
     }
 
     [Fact]
-    public void Every_pattern_is_tagged_with_soc2_and_iso27001_and_all_but_cors_with_cis()
+    public void Every_pattern_is_tagged_with_soc2_and_iso27001_and_all_but_cors_and_s3_versioning_with_cis()
     {
         foreach (var pattern in PatternRegistry.Default.All)
         {
             var frameworks = pattern.Frameworks.Select(f => f.Framework).ToHashSet();
             Assert.Contains(FrameworkControl.Soc2, frameworks);
             Assert.Contains(FrameworkControl.Iso27001, frameworks);
-            Assert.Equal(pattern is not AnyOriginCorsWrite, frameworks.Contains(FrameworkControl.CisAzure));
+            var cis = pattern.Id.StartsWith("AWS-", StringComparison.Ordinal) ? FrameworkControl.CisAws : FrameworkControl.CisAzure;
+            Assert.Equal(pattern is not (AnyOriginCorsWrite or BucketVersioningOff), frameworks.Contains(cis));
         }
+        Assert.Equal(["CIS 1.20", "SOC 2 CC6.6", "ISO 27001 A.9.4.1"], new PublicAclGrant().Frameworks.Select(f => f.ToString()));
         Assert.Equal(
             ["CIS Azure 3.7", "SOC 2 CC6.6", "ISO 27001 A.9.4.1", "HIPAA 164.312(a)(1)", "PCI-DSS 7.2.1", "GDPR Art. 32(1)(b)"],
             new PublicContainerAccess().Frameworks.Select(f => f.ToString()));

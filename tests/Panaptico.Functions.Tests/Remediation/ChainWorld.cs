@@ -467,7 +467,9 @@ public sealed class CountingConnector(IStorageAccountConnector inner) : IStorage
 
     public string Account => inner.Account;
 
-    public Task<StorageAccountState> ReadAccountAsync(string? containerPrefix, CancellationToken cancellationToken) =>
+    public CloudProvider Provider => inner.Provider;
+
+    public Task<AccountScan> ReadAccountAsync(string? containerPrefix, CancellationToken cancellationToken) =>
         inner.ReadAccountAsync(containerPrefix, cancellationToken);
 
     public Task<AssetState> ReadAssetAsync(AssetId asset, CancellationToken cancellationToken) => inner.ReadAssetAsync(asset, cancellationToken);

@@ -432,6 +432,6 @@ public sealed class RemediationChainTests
 
         protected override StorageOperation Fix(AssetState asset, DateTimeOffset readAt) => new SetContainerPublicAccess(asset.Id, PublicAccessLevel.None);
 
-        protected override StorageOperation Restore(AssetState backup) => throw new InvalidOperationException("irreversible");
+        protected override StorageOperation Restore(AssetState backup, string backupFile) => throw new InvalidOperationException("irreversible");
     }
 }

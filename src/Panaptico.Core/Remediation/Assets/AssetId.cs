@@ -8,40 +8,68 @@ public enum AssetKind
 {
     BlobService,
     BlobContainer,
+    S3Bucket,
+}
+
+/// <summary>Which cloud an asset lives in, and so which kind of connector reads and writes it.</summary>
+public enum CloudProvider
+{
+    Azure,
+    Aws,
 }
 
 /// <summary>
-/// A storage account's blob service (<c>azure-blob://account</c>) or one of its containers
-/// (<c>azure-blob://account/container</c>). One string form, used in tickets, ledger and table keys alike.
+/// A storage account's blob service (<c>azure-blob://account</c>), one of its containers
+/// (<c>azure-blob://account/container</c>), or an S3 bucket (<c>s3://bucket</c>). One string form, used in tickets,
+/// ledger and table keys alike. S3 bucket names are global, so a bucket's id names no account: the governed S3 account
+/// that serves it is the one whose bucket prefix covers it.
 /// </summary>
 [JsonConverter(typeof(AssetIdJsonConverter))]
 public sealed record AssetId
 {
     public const string Scheme = "azure-blob://";
+    public const string S3Scheme = "s3://";
 
-    private AssetId(string account, string? container)
+    private AssetId(string account, string? container, string? bucket = null)
     {
         Account = account;
         Container = container;
+        Bucket = bucket;
     }
 
+    /// <summary>The Azure storage account; empty for an S3 bucket.</summary>
     public string Account { get; }
 
+    /// <summary>The Azure blob container, or null.</summary>
     public string? Container { get; }
 
-    public AssetKind Kind => Container is null ? AssetKind.BlobService : AssetKind.BlobContainer;
+    /// <summary>The S3 bucket, or null.</summary>
+    public string? Bucket { get; }
+
+    public AssetKind Kind => Bucket is not null ? AssetKind.S3Bucket : Container is null ? AssetKind.BlobService : AssetKind.BlobContainer;
+
+    public CloudProvider Provider => Bucket is not null ? CloudProvider.Aws : CloudProvider.Azure;
 
     /// <summary>The short name people read in an approval or close-out (the walkthrough's bucket name).</summary>
-    public string DisplayName => Container ?? $"{Account} (blob service)";
+    public string DisplayName => Bucket ?? Container ?? $"{Account} (blob service)";
 
     public static AssetId BlobService(string account) => new(CheckAccount(account), null);
 
     public static AssetId BlobContainer(string account, string container) =>
         new(CheckAccount(account), CheckContainer(container));
 
+    public static AssetId S3Bucket(string bucket) =>
+        IsBucketName(bucket) ? new("", null, bucket) : throw new ArgumentException($"'{bucket}' is not an S3 bucket name", nameof(bucket));
+
     public static bool TryParse(string? text, [NotNullWhen(true)] out AssetId? asset)
     {
         asset = null;
+        if (text is not null && text.StartsWith(S3Scheme, StringComparison.Ordinal))
+        {
+            var bucket = text[S3Scheme.Length..];
+            asset = IsBucketName(bucket) ? new AssetId("", null, bucket) : null;
+            return asset is not null;
+        }
         if (text is null || !text.StartsWith(Scheme, StringComparison.Ordinal))
         {
             return false;
@@ -56,9 +84,16 @@ public sealed record AssetId
     }
 
     public static AssetId Parse(string text) =>
-        TryParse(text, out var asset) ? asset : throw new FormatException($"'{text}' is not an asset id ({Scheme}account[/container])");
+        TryParse(text, out var asset) ? asset : throw new FormatException($"'{text}' is not an asset id ({Scheme}account[/container] or {S3Scheme}bucket)");
 
-    public override string ToString() => Container is null ? Scheme + Account : $"{Scheme}{Account}/{Container}";
+    public override string ToString() =>
+        Bucket is not null ? S3Scheme + Bucket : Container is null ? Scheme + Account : $"{Scheme}{Account}/{Container}";
+
+    // S3: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit.
+    private static bool IsBucketName(string name) =>
+        name.Length is >= 3 and <= 63
+        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.')
+        && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1]) && !name.Contains("..", StringComparison.Ordinal);
 
     // Azure: 3-24 lowercase letters and digits (Azurite's devstoreaccount1 fits).
     private static bool IsAccountName(string name) =>

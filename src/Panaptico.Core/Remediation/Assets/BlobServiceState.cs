@@ -8,7 +8,13 @@ namespace Panaptico.Core.Remediation.Assets;
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
 [JsonDerivedType(typeof(BlobServiceState), "blob-service")]
 [JsonDerivedType(typeof(ContainerState), "blob-container")]
-public abstract record AssetState(AssetId Id);
+[JsonDerivedType(typeof(S3BucketState), "s3-bucket")]
+public abstract record AssetState(AssetId Id)
+{
+    /// <summary>The tags the asset itself carries (container metadata, bucket tags), which override its account's.</summary>
+    [JsonIgnore]
+    public virtual IReadOnlyDictionary<string, string> OwnTags { get; } = new Dictionary<string, string>();
+}
 
 /// <summary>Account-wide blob service properties the patterns govern.</summary>
 public sealed record BlobServiceState(

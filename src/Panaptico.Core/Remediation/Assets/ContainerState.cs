@@ -18,6 +18,9 @@ public sealed record ContainerState(
 {
     [JsonIgnore]
     public string Name => Id.Container!;
+
+    [JsonIgnore]
+    public override IReadOnlyDictionary<string, string> OwnTags => Metadata;
 }
 
 /// <summary>

@@ -13,6 +13,11 @@ namespace Panaptico.Core.Remediation.Assets;
 [JsonDerivedType(typeof(SetCorsRules), "set-cors-rules")]
 [JsonDerivedType(typeof(SetDeleteRetention), "set-delete-retention")]
 [JsonDerivedType(typeof(SetAnalyticsLogging), "set-analytics-logging")]
+[JsonDerivedType(typeof(SetBucketCannedAcl), "s3-set-bucket-canned-acl")]
+[JsonDerivedType(typeof(SetBucketAcl), "s3-set-bucket-acl")]
+[JsonDerivedType(typeof(SetPublicAccessBlock), "s3-set-public-access-block")]
+[JsonDerivedType(typeof(SetBucketPolicy), "s3-set-bucket-policy")]
+[JsonDerivedType(typeof(SetBucketVersioning), "s3-set-bucket-versioning")]
 public abstract record StorageOperation(AssetId Asset)
 {
     public abstract AssetState ApplyTo(AssetState state);

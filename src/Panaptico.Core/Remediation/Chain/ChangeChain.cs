@@ -532,7 +532,7 @@ public sealed class ChangeChain
         }
         var pattern = _patterns[state.Plan.PatternId];
         var verification = pattern.Verify(state.Plan.Predicted, e.Observed);
-        var inverse = pattern.Inverse(state.Plan, state.Backup!);
+        var inverse = pattern.Inverse(state.Plan, state.Backup!, pattern.BackupFile(state.Id));
         var step = new Step(state with { Verification = verification }, e.At);
         if (verification.Matches)
         {

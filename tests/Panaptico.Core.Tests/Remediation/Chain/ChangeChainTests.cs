@@ -450,6 +450,6 @@ public class ChangeChainTests
         protected override StorageOperation Fix(AssetState asset, DateTimeOffset readAt) =>
             new SetDeleteRetention(asset.Id, new RetentionPolicy(true, 7));
 
-        protected override StorageOperation Restore(AssetState backup) => throw new InvalidOperationException("irreversible");
+        protected override StorageOperation Restore(AssetState backup, string backupFile) => throw new InvalidOperationException("irreversible");
     }
 }

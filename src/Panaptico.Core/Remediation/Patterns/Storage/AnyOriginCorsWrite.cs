@@ -56,7 +56,7 @@ public sealed class AnyOriginCorsWrite : ViolationPattern
         return new SetCorsRules(asset.Id, rules);
     }
 
-    protected override StorageOperation Restore(AssetState backup) =>
+    protected override StorageOperation Restore(AssetState backup, string backupFile) =>
         new SetCorsRules(backup.Id, Expect<BlobServiceState>(backup).Cors);
 
     private static bool IsOffending(CorsRule rule) => rule.AllowsAnyOrigin && rule.AllowedMethods.Any(WritingMethods.Contains);

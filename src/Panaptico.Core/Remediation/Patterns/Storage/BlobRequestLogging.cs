@@ -63,7 +63,7 @@ public sealed class BlobRequestLogging : ViolationPattern
         });
     }
 
-    protected override StorageOperation Restore(AssetState backup) =>
+    protected override StorageOperation Restore(AssetState backup, string backupFile) =>
         new SetAnalyticsLogging(backup.Id, Expect<BlobServiceState>(backup).Logging);
 
     private static string Flag(bool value) => value ? "true" : "false";

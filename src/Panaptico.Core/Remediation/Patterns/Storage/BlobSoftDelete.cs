@@ -37,6 +37,6 @@ public sealed class BlobSoftDelete : ViolationPattern
     protected override StorageOperation Fix(AssetState asset, DateTimeOffset readAt) =>
         new SetDeleteRetention(asset.Id, new RetentionPolicy(true, MinimumDays));
 
-    protected override StorageOperation Restore(AssetState backup) =>
+    protected override StorageOperation Restore(AssetState backup, string backupFile) =>
         new SetDeleteRetention(backup.Id, Expect<BlobServiceState>(backup).DeleteRetention);
 }

@@ -44,7 +44,7 @@ public sealed class LongLivedWriteAccessPolicy : ViolationPattern
     protected override StorageOperation Fix(AssetState asset, DateTimeOffset readAt) =>
         new SetContainerAccessPolicies(asset.Id, [.. Expect<ContainerState>(asset).AccessPolicies.Where(p => !IsOffending(p, readAt))]);
 
-    protected override StorageOperation Restore(AssetState backup) =>
+    protected override StorageOperation Restore(AssetState backup, string backupFile) =>
         new SetContainerAccessPolicies(backup.Id, Expect<ContainerState>(backup).AccessPolicies);
 
     private static bool IsOffending(StoredAccessPolicy policy, DateTimeOffset readAt) =>

@@ -36,6 +36,6 @@ public sealed class PublicContainerAccess : ViolationPattern
     protected override StorageOperation Fix(AssetState asset, DateTimeOffset readAt) =>
         new SetContainerPublicAccess(asset.Id, PublicAccessLevel.None);
 
-    protected override StorageOperation Restore(AssetState backup) =>
+    protected override StorageOperation Restore(AssetState backup, string backupFile) =>
         new SetContainerPublicAccess(backup.Id, Expect<ContainerState>(backup).PublicAccess);
 }
