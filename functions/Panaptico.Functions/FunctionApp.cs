@@ -1,6 +1,7 @@
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Panaptico.Functions.ApprovalLinks;
 using Panaptico.Functions.Audit;
 using Panaptico.Functions.Auth;
 using Panaptico.Functions.Governance;
@@ -9,6 +10,7 @@ using Panaptico.Functions.Hosting;
 using Panaptico.Functions.Platform;
 using Panaptico.Functions.Remediation;
 using Panaptico.Functions.Standalone;
+using Panaptico.Functions.Teams;
 
 namespace Panaptico.Functions;
 
@@ -27,6 +29,8 @@ public static class FunctionApp
         services.AddGovernance(configuration);
         services.AddAuditApi(configuration);
         services.AddRemediation(configuration);
+        services.AddApprovalLinks(configuration);
+        services.AddTeams(configuration);
     }
 
     /// <summary>True when the Functions host started this process as its isolated worker.</summary>
