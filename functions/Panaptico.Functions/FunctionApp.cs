@@ -1,6 +1,7 @@
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Panaptico.Functions.ApprovalLinks;
 using Panaptico.Functions.Audit;
 using Panaptico.Functions.Auth;
 using Panaptico.Functions.Governance;
@@ -27,6 +28,7 @@ public static class FunctionApp
         services.AddGovernance(configuration);
         services.AddAuditApi(configuration);
         services.AddRemediation(configuration);
+        services.AddApprovalLinks(configuration);
     }
 
     /// <summary>True when the Functions host started this process as its isolated worker.</summary>

@@ -26,7 +26,7 @@ public sealed class ApprovalFunctions(GovernedExecution execution, ApprovalRules
             return refused;
         }
 
-        var (body, problem) = await GovernanceRequests.ReadAsync<RouteBody>(request, cancellationToken);
+        var (body, problem) = await RequestBody.ReadAsync<RouteBody>(request, BodyLimits.Definition, cancellationToken);
         if (body is null)
         {
             return problem!;
@@ -62,7 +62,7 @@ public sealed class ApprovalFunctions(GovernedExecution execution, ApprovalRules
             return refused;
         }
 
-        var (body, problem) = await GovernanceRequests.ReadAsync<SignBody>(request, cancellationToken);
+        var (body, problem) = await RequestBody.ReadAsync<SignBody>(request, BodyLimits.Decision, cancellationToken);
         if (body is null)
         {
             return problem!;
@@ -87,7 +87,7 @@ public sealed class ApprovalFunctions(GovernedExecution execution, ApprovalRules
             return refused;
         }
 
-        var (body, problem) = await GovernanceRequests.ReadAsync<ReviseContextPackBody>(request, cancellationToken);
+        var (body, problem) = await RequestBody.ReadAsync<ReviseContextPackBody>(request, BodyLimits.Definition, cancellationToken);
         if (body is null)
         {
             return problem!;

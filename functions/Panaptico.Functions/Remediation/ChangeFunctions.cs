@@ -141,7 +141,7 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
         {
             return refused;
         }
-        var body = await BodyAsync(request, cancellationToken);
+        var body = await RequestBody.ReadObjectAsync(request, BodyLimits.Decision, cancellationToken);
         if (body.Problem is not null)
         {
             return body.Problem;
@@ -173,7 +173,7 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
         {
             return refused;
         }
-        var body = await BodyAsync(request, cancellationToken);
+        var body = await RequestBody.ReadObjectAsync(request, BodyLimits.Decision, cancellationToken);
         if (body.Problem is not null)
         {
             return body.Problem;
@@ -206,6 +206,23 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
     }
 
     /// <summary>
+    /// An approver's sign or deny, from another door than the API's (the signed approval link): the same checks, the same
+    /// event. <paramref name="claim"/> runs once every check has passed, just before the event is raised; a result from it
+    /// refuses instead (the link was used meanwhile) and nothing is raised.
+    /// </summary>
+    internal Task<IResult> DecideApprovalAsync(
+        string changeId, Principal approver, string? seatId, string rationale, string contextPackSha256, bool approve, bool acknowledgesIrreversible,
+        DurableTaskClient client, Func<CancellationToken, Task<IResult?>> claim, CancellationToken cancellationToken)
+    {
+        var signal = ApprovalSignal.From(approver, time.GetUtcNow(), seatId, rationale, contextPackSha256, approve && acknowledgesIrreversible);
+        return approve
+            ? DecideAsync(changeId, client, RemediationChain.ApprovalSignedEvent, signal, state => signal.ToEvent(state, approve: true),
+                after => after.Stage == ChangeStage.Approval ? StatusCodes.Status200OK : StatusCodes.Status202Accepted, cancellationToken, claim)
+            : DecideAsync(changeId, client, RemediationChain.ApprovalDeniedEvent, signal, state => signal.ToEvent(state, approve: false),
+                _ => StatusCodes.Status200OK, cancellationToken, claim);
+    }
+
+    /// <summary>
     /// Asks the chain what the decision does to the change as recorded; raises it to the orchestration only when it
     /// moves the change, and answers with the change as it leaves it.
     /// </summary>
@@ -216,7 +233,8 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
         object signal,
         Func<ChangeState, ChainEvent> decision,
         Func<ChangeState, int> status,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<CancellationToken, Task<IResult?>>? claim = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         if (!ChangeId.TryParse(changeId, out var parsed))
@@ -244,6 +262,10 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
                         ? Problems.Refused(new ChainRefusal(RefusalCode.Expired, $"the rollback window of {id} has closed"))
                         : Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Conflict",
                             $"the orchestration of {id} is {instance?.RuntimeStatus.ToString().ToLowerInvariant() ?? "missing"}; nothing can be decided on it");
+                }
+                if (claim is not null && await claim(cancellationToken) is { } claimed)
+                {
+                    return claimed;
                 }
                 await client.RaiseEventAsync(id.ToString(), eventName, signal, cancellationToken);
                 return Results.Json(ChangeJson.Of(transition.State, [.. view.History, .. transition.History], now), statusCode: status(transition.State));
@@ -273,26 +295,6 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
     private static IResult NotAChangeId(string text) => Problems.Invalid($"'{text}' is not a change id (CHG-YYYY-MMDD-NNN)");
 
     private static IResult NotFound(ChangeId id) => Problems.NotFound($"there is no change {id}");
-
-    /// <summary>An optional JSON object body; anything else is a 400 problem.</summary>
-    private static async Task<(JsonObject? Json, IResult? Problem)> BodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength is null or 0 && request.Headers.TransferEncoding.Count == 0)
-        {
-            return (null, null);
-        }
-        try
-        {
-            var node = await JsonNode.ParseAsync(request.Body, cancellationToken: cancellationToken);
-            return node is null or JsonObject
-                ? (node as JsonObject, null)
-                : (null, Problems.Invalid("the body must be a JSON object"));
-        }
-        catch (JsonException e)
-        {
-            return (null, Problems.Invalid($"the body is not JSON: {e.Message}"));
-        }
-    }
 
     private sealed record SeatSignature(string? SeatId, string Rationale, string ContextPackSha256);
 }
