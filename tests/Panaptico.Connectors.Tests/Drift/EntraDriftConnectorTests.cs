@@ -159,6 +159,10 @@ public sealed class EntraDriftConnectorTests : IDisposable
         Assert.True(records[0]["initiatedBy"]!.AsObject().ContainsKey("user"));
         Assert.Equal("[false]", records[0]["targetResources"]![0]!["modifiedProperties"]![0]!["newValue"]!.GetValue<string>());
         Assert.Equal("j.tran@contoso.com", records[1]["initiatedBy"]!["user"]!["userPrincipalName"]!.GetValue<string>());
+        // What drift-app hands attribution: the records as Graph served them, parsed as directory audits.
+        var parsed = SourceEvents.Parse(SourceKind.EntraAudit, new JsonArray([.. records.Select(r => (JsonNode)r.DeepClone())]).ToJsonString());
+        Assert.Equal(["Directory_da15", "Directory_aa01"], parsed.Select(e => e.EventId));
+        Assert.Contains(SpId, parsed[0].Objects);
     }
 
     [Fact]
