@@ -119,6 +119,9 @@ var ledgerCheckpointSecretName = 'ledger-checkpoint-key'
 // Authentication lets it through: Event Grid sends no Entra token, and the function key guards it instead.
 var resourceEventsPath = '/api/events/resources'
 
+// BotMessages' route: the Bot Framework sends its own JWT (not an Entra token for this app), which the function checks.
+var botMessagesPath = '/api/messages'
+
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   params: {
@@ -180,7 +183,7 @@ module functionApp 'modules/functionApp.bicep' = {
     heartbeatSchedule: heartbeatSchedule
     entraTenantId: entraTenantId
     entraClientId: entraClientId
-    authExcludedPaths: [resourceEventsPath]
+    authExcludedPaths: [resourceEventsPath, botMessagesPath]
     tags: tags
   }
 }

@@ -10,6 +10,7 @@ using Panaptico.Functions.Hosting;
 using Panaptico.Functions.Platform;
 using Panaptico.Functions.Remediation;
 using Panaptico.Functions.Standalone;
+using Panaptico.Functions.Teams;
 
 namespace Panaptico.Functions;
 
@@ -29,6 +30,7 @@ public static class FunctionApp
         services.AddAuditApi(configuration);
         services.AddRemediation(configuration);
         services.AddApprovalLinks(configuration);
+        services.AddTeams(configuration);
     }
 
     /// <summary>True when the Functions host started this process as its isolated worker.</summary>

@@ -27,7 +27,7 @@ namespace Panaptico.Functions.Remediation;
 /// Two approvers racing on one change may both pass the check; the orchestration decides them in arrival order and the
 /// later one changes nothing (it is logged), so at worst the second caller is told of a decision that then did not apply.
 /// </remarks>
-public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, TimeProvider time)
+public sealed class ChangeFunctions(ChangeTable changes, ChangeDecisions decisions, TimeProvider time)
 {
     private const int MaxListed = 1000;
 
@@ -223,8 +223,8 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
     }
 
     /// <summary>
-    /// Asks the chain what the decision does to the change as recorded; raises it to the orchestration only when it
-    /// moves the change, and answers with the change as it leaves it.
+    /// Asks the chain what the decision does to the change as recorded (<see cref="ChangeDecisions"/>, the path the Teams
+    /// bot takes too); raises it to the orchestration only when it moves the change, and answers with the change as it leaves it.
     /// </summary>
     private async Task<IResult> DecideAsync(
         string changeId,
@@ -236,39 +236,32 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
         CancellationToken cancellationToken,
         Func<CancellationToken, Task<IResult?>>? claim = null)
     {
-        ArgumentNullException.ThrowIfNull(client);
         if (!ChangeId.TryParse(changeId, out var parsed))
         {
             return NotAChangeId(changeId);
         }
         var id = parsed.Value;
-        if (await changes.ViewAsync(id, cancellationToken) is not { } view)
-        {
-            return NotFound(id);
-        }
         var now = time.GetUtcNow();
-        switch (chain.Decide(view.State, decision(view.State)))
+        IResult? claimed = null;
+        Func<CancellationToken, Task<bool>>? gate = claim is null ? null : async ct => (claimed = await claim(ct)) is null;
+        switch (await decisions.DecideAsync(id, client, eventName, signal, decision, cancellationToken, gate))
         {
-            case ChainRefusal refusal:
-                return Problems.Refused(refusal, ChangeJson.Approval(view.State));
-            case ChainDuplicate duplicate:
-                return Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Already decided", duplicate.Reason, ChangeJson.Approval(view.State));
-            case ChainTransition transition:
-                var instance = await client.GetInstanceAsync(id.ToString(), getInputsAndOutputs: false, cancellationToken);
-                if (instance is not { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended })
-                {
-                    // Nothing listens for the decision: a change whose rollback window's timer already fired, or whose orchestration failed.
-                    return eventName == RemediationChain.RevertRequestedEvent && instance is { RuntimeStatus: OrchestrationRuntimeStatus.Completed }
-                        ? Problems.Refused(new ChainRefusal(RefusalCode.Expired, $"the rollback window of {id} has closed"))
-                        : Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Conflict",
-                            $"the orchestration of {id} is {instance?.RuntimeStatus.ToString().ToLowerInvariant() ?? "missing"}; nothing can be decided on it");
-                }
-                if (claim is not null && await claim(cancellationToken) is { } claimed)
-                {
-                    return claimed;
-                }
-                await client.RaiseEventAsync(id.ToString(), eventName, signal, cancellationToken);
-                return Results.Json(ChangeJson.Of(transition.State, [.. view.History, .. transition.History], now), statusCode: status(transition.State));
+            case ChangeDecision.Missing:
+                return NotFound(id);
+            case ChangeDecision.Refused refused:
+                return Problems.Refused(refused.Refusal, ChangeJson.Approval(refused.View.State));
+            case ChangeDecision.AlreadyDecided duplicate:
+                return Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Already decided", duplicate.Duplicate.Reason, ChangeJson.Approval(duplicate.View.State));
+            case ChangeDecision.NotListening { Status: var runtime }:
+                // Nothing listens for the decision: a change whose rollback window's timer already fired, or whose orchestration failed.
+                return eventName == RemediationChain.RevertRequestedEvent && runtime == OrchestrationRuntimeStatus.Completed
+                    ? Problems.Refused(new ChainRefusal(RefusalCode.Expired, $"the rollback window of {id} has closed"))
+                    : Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Conflict",
+                        $"the orchestration of {id} is {runtime?.ToString().ToLowerInvariant() ?? "missing"}; nothing can be decided on it");
+            case ChangeDecision.ClaimLost:
+                return claimed!;
+            case ChangeDecision.Raised raised:
+                return Results.Json(ChangeJson.Of(raised.After.State, [.. raised.View.History, .. raised.After.History], now), statusCode: status(raised.After.State));
             default:
                 return Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Conflict", $"{id} cannot take that decision now");
         }

@@ -6,7 +6,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Panaptico.Core.Text;
+using Panaptico.Core.Limits;
 using Panaptico.Functions.Http;
 using Panaptico.Functions.Standalone;
 using Panaptico.Functions.Tests.Governance;

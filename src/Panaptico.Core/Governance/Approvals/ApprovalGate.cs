@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Ledger;
 using Panaptico.Core.Notifications;
-using Panaptico.Core.Text;
+using Panaptico.Core.Limits;
 
 namespace Panaptico.Core.Governance.Approvals;
 

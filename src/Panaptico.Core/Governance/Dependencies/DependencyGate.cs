@@ -4,7 +4,7 @@ using Panaptico.Core.Governance.Tasks;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Ledger;
 using Panaptico.Core.Notifications;
-using Panaptico.Core.Text;
+using Panaptico.Core.Limits;
 
 namespace Panaptico.Core.Governance.Dependencies;
 

@@ -5,7 +5,7 @@ using Panaptico.Core.Evidence;
 using Panaptico.Core.Governance.Tasks;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Notifications;
-using Panaptico.Core.Text;
+using Panaptico.Core.Limits;
 
 namespace Panaptico.Core.Governance.EvidenceGates;
 

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Panaptico.Core.Identity;
-using Panaptico.Core.Text;
+using Panaptico.Core.Limits;
 
 namespace Panaptico.Core.Governance.Tasks;
 

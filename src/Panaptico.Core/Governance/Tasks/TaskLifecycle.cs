@@ -9,7 +9,7 @@ using Panaptico.Core.Governance.EvidenceGates;
 using Panaptico.Core.Governance.Runbooks;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Ledger;
-using Panaptico.Core.Text;
+using Panaptico.Core.Limits;
 
 namespace Panaptico.Core.Governance.Tasks;
 

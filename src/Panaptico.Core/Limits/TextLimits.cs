@@ -1,4 +1,4 @@
-namespace Panaptico.Core.Text;
+namespace Panaptico.Core.Limits;
 
 /// <summary>
 /// The longest text each kind of field may hold, in characters (UTF-16 code units). One table, so the domain's

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using Panaptico.Core.Governance;
 using Panaptico.Core.Governance.Tasks;
 using Panaptico.Core.Tests.Governance;
-using Panaptico.Core.Text;
+using Panaptico.Core.Limits;
 
 namespace Panaptico.Core.Tests.Text;
 
