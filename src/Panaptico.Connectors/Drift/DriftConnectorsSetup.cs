@@ -3,7 +3,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Microsoft.Graph;
 using Panaptico.Connectors.Drift.AzureStorage;
 using Panaptico.Connectors.Drift.Entra;
 using Panaptico.Connectors.Drift.Snapshots;
@@ -30,17 +29,19 @@ public static class DriftConnectorsSetup
                 "Drift:Entra:BaseUrl must be an absolute https URL (plain http only to a loopback fake)")
             .Validate(o => !string.IsNullOrWhiteSpace(o.Scope), "Drift:Entra:Scope must name the Graph scope")
             .ValidateOnStart();
-        // TryAdd: a test may bring a client pointed at its fake.
-        services.TryAddSingleton(sp => EntraGraph.Create(sp.GetRequiredService<TokenCredential>(), sp.GetRequiredService<IOptions<EntraOptions>>().Value));
-        services.AddSingleton(sp => new EntraReader(sp.GetRequiredService<GraphServiceClient>()));
-        services.AddSingleton(sp => new DirectoryAuditReader(sp.GetRequiredService<GraphServiceClient>()));
+        // Drift's own Graph client (its base URL and scope), not the GraphServiceClient other features register.
+        // TryAdd: a test may bring one pointed at its fake.
+        services.TryAddSingleton(sp => new EntraGraphClient(
+            EntraGraph.Create(sp.GetRequiredService<TokenCredential>(), sp.GetRequiredService<IOptions<EntraOptions>>().Value)));
+        services.AddSingleton(sp => new EntraReader(sp.GetRequiredService<EntraGraphClient>().Graph));
+        services.AddSingleton(sp => new DirectoryAuditReader(sp.GetRequiredService<EntraGraphClient>().Graph));
         services.AddSingleton<ISnapshotStore>(sp => new BlobSnapshotStore(
             sp.GetRequiredService<StorageAccount>().Blobs.GetBlobContainerClient(sp.GetRequiredService<StorageNames>().Container(SnapshotsContainer))));
 
         services.AddSingleton<IDriftConnector>(sp => new AzureStorageDriftConnector(
             sp.GetRequiredService<GovernedAccounts>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IDriftConnector>(sp => new EntraDriftConnector(
-            sp.GetRequiredService<EntraReader>(), sp.GetRequiredService<GraphServiceClient>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<EntraReader>(), sp.GetRequiredService<EntraGraphClient>().Graph, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IDriftConnector>(sp => new SnapshotDriftConnector(sp.GetRequiredService<ISnapshotStore>()));
         return services;
     }

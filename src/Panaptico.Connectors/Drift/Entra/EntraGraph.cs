@@ -29,3 +29,6 @@ public static class EntraGraph
         return new GraphServiceClient(http, authentication, options.BaseUrl.ToString().TrimEnd('/'));
     }
 }
+
+/// <summary>The drift connectors' Graph client in DI, apart from any other feature's <see cref="GraphServiceClient"/>.</summary>
+public sealed record EntraGraphClient(GraphServiceClient Graph);
