@@ -11,6 +11,8 @@ switch (verb)
     case "gates-storage": await Panaptico.Bench.GatesStorageBench.RunAsync(rest); return 0;
     case "remediation-chain": await Panaptico.Bench.RemediationChainBench.RunAsync(rest); return 0;
     case "remediation-burst": await Panaptico.Bench.RemediationBurstBench.RunAsync(rest); return 0;
+    case "drift-reconcile": await Panaptico.Bench.DriftReconcileBench.RunAsync(rest); return 0;
+    case "drift-attribution": await Panaptico.Bench.DriftAttributionBench.RunAsync(rest); return 0;
     default:
         Console.Error.WriteLine($"usage: bench <verb>; unknown verb '{verb}' ({rest.Length} args); verbs: see bench/Panaptico.Bench/Program.cs");
         return 2;

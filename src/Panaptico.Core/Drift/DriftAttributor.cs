@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text.RegularExpressions;
 
 namespace Panaptico.Core.Drift;
 
@@ -10,7 +9,7 @@ namespace Panaptico.Core.Drift;
 /// change record's window ± 60 min only when it names the object. Nothing found: pending until the object's settle
 /// time, then unknown source.
 /// </summary>
-public sealed partial class DriftAttributor(SourceIndex sources, AutomationIdentityRegistry identities, SettlePolicy settle)
+public sealed class DriftAttributor(SourceIndex sources, AutomationIdentityRegistry identities, SettlePolicy settle)
 {
     public static readonly TimeSpan RunLeadIn = TimeSpan.FromMinutes(2);
     public static readonly TimeSpan RunTail = TimeSpan.FromMinutes(5);
@@ -210,13 +209,13 @@ public sealed partial class DriftAttributor(SourceIndex sources, AutomationIdent
 
     private static string? Actor(SourceEvent e) => e.Actor is { Length: > 0 } a && a is not "Unspecified" and not "System" ? a : null;
 
-    /// <summary>Source field names differ from ours ("properties.allowBlobPublicAccess", "AppRoleAssignmentRequired"): compare the last segment, ignoring case.</summary>
+    /// <summary>Source field names differ from ours ("properties.allowBlobPublicAccess", "AppRoleAssignmentRequired", "app_role_assignment_required"): compare the last segment, ignoring case and punctuation.</summary>
     private static bool NamesField(SourceEvent e, string field)
     {
         var ours = LastSegment(field);
         foreach (var f in e.Fields)
         {
-            if (LastSegment(f).Equals(ours, StringComparison.OrdinalIgnoreCase) || Plain(f).Equals(Plain(field), StringComparison.OrdinalIgnoreCase))
+            if (SameName(LastSegment(f), ours) || SameName(f, field))
             {
                 return true;
             }
@@ -232,8 +231,31 @@ public sealed partial class DriftAttributor(SourceIndex sources, AutomationIdent
         return dot >= 0 ? span[(dot + 1)..] : span;
     }
 
-    private static string Plain(string field) => NonAlphanumeric().Replace(field, "");
+    /// <summary>Equal letters and digits, ignoring case and everything else, without allocating.</summary>
+    private static bool SameName(ReadOnlySpan<char> a, ReadOnlySpan<char> b)
+    {
+        int i = 0, j = 0;
+        while (true)
+        {
+            while (i < a.Length && !char.IsAsciiLetterOrDigit(a[i]))
+            {
+                i++;
+            }
 
-    [GeneratedRegex("[^A-Za-z0-9]")]
-    private static partial Regex NonAlphanumeric();
+            while (j < b.Length && !char.IsAsciiLetterOrDigit(b[j]))
+            {
+                j++;
+            }
+
+            if (i == a.Length || j == b.Length)
+            {
+                return i == a.Length && j == b.Length;
+            }
+
+            if (char.ToLowerInvariant(a[i++]) != char.ToLowerInvariant(b[j++]))
+            {
+                return false;
+            }
+        }
+    }
 }

@@ -40,6 +40,11 @@ public static class DriftComparison
             return intended is null && live is null;
         }
 
+        if (comparator == Comparator.SetEqual && intended is JsonArray x && live is JsonArray y && ScalarSetEquals(x, y) is { } equal)
+        {
+            return equal;
+        }
+
         return comparator switch
         {
             Comparator.Exact => JsonNode.DeepEquals(intended, live),
@@ -127,6 +132,40 @@ public static class DriftComparison
                 return node.DeepClone();
         }
     }
+
+    /// <summary>Lists of scalars (the usual case: members, tags, origins) compared as sorted keys; null when an element is not a scalar.</summary>
+    private static bool? ScalarSetEquals(JsonArray a, JsonArray b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        var left = new string[a.Count];
+        var right = new string[b.Count];
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (ScalarKey(a[i]) is not { } l || ScalarKey(b[i]) is not { } r)
+            {
+                return null;
+            }
+
+            (left[i], right[i]) = (l, r);
+        }
+
+        Array.Sort(left, StringComparer.Ordinal);
+        Array.Sort(right, StringComparer.Ordinal);
+        return left.AsSpan().SequenceEqual(right);
+    }
+
+    private static string? ScalarKey(JsonNode? node) => node switch
+    {
+        null => "null",
+        JsonValue v when v.TryGetValue<string>(out var s) => string.Concat("s:", s),
+        JsonValue v when v.TryGetValue<bool>(out var b) => b ? "true" : "false",
+        JsonValue v when Number(v) is { } n => string.Concat("n:", n.ToString("G29", System.Globalization.CultureInfo.InvariantCulture)),
+        _ => null,
+    };
 
     private static decimal? Number(JsonValue value) =>
         value.GetValueKind() == JsonValueKind.Number && value.TryGetValue<decimal>(out var d) ? d
