@@ -18,6 +18,7 @@ namespace Panaptico.Core.Remediation.Assets;
 [JsonDerivedType(typeof(SetPublicAccessBlock), "s3-set-public-access-block")]
 [JsonDerivedType(typeof(SetBucketPolicy), "s3-set-bucket-policy")]
 [JsonDerivedType(typeof(SetBucketVersioning), "s3-set-bucket-versioning")]
+[JsonDerivedType(typeof(SetContainerMetadata), "set-container-metadata")]
 public abstract record StorageOperation(AssetId Asset)
 {
     public abstract AssetState ApplyTo(AssetState state);
@@ -51,4 +52,10 @@ public sealed record SetDeleteRetention(AssetId Asset, RetentionPolicy Policy) :
 public sealed record SetAnalyticsLogging(AssetId Asset, AnalyticsLogging Logging) : StorageOperation(Asset)
 {
     public override AssetState ApplyTo(AssetState state) => Expect<BlobServiceState>(state, Asset) with { Logging = Logging };
+}
+
+/// <summary>Replaces a container's metadata whole (the service has no per-key write); drift's freeze adds its flag this way.</summary>
+public sealed record SetContainerMetadata(AssetId Asset, IReadOnlyDictionary<string, string> Metadata) : StorageOperation(Asset)
+{
+    public override AssetState ApplyTo(AssetState state) => Expect<ContainerState>(state, Asset) with { Metadata = Metadata };
 }
