@@ -13,20 +13,20 @@ namespace Panaptico.Storage.Drift;
 public sealed class DriftTables(TableServiceClient tables, StorageNames names)
 {
     public TableClient Graph { get; } = tables.GetTableClient(names.Table("driftgraph"));
-    public TableClient Memory { get; } = tables.GetTableClient(names.Table("driftmemory"));
-    public TableClient Pending { get; } = tables.GetTableClient(names.Table("driftpending"));
     public TableClient Sources { get; } = tables.GetTableClient(names.Table("driftsources"));
     public TableClient Sweeps { get; } = tables.GetTableClient(names.Table("driftsweeps"));
     public TableClient Feed { get; } = tables.GetTableClient(names.Table("driftfeed"));
     public TableClient History { get; } = tables.GetTableClient(names.Table("drifthistory"));
 
-    public IEnumerable<TableClient> All => [Graph, Memory, Pending, Sources, Sweeps, Feed, History];
+    public IEnumerable<TableClient> All => [Graph, Sources, Sweeps, Feed, History];
 
     public Task EnsureCreatedAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(All.Select(t => t.CreateIfNotExistsAsync(cancellationToken)));
 
     /// <summary>A table key for any text: its SHA-256 in hex (table keys refuse '/', '\', '#', '?').</summary>
     public static string Key(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    public static string FieldKey(string objectId, string field) => Key(objectId + "\n" + field);
 
     /// <summary>Newest first in a partition: row keys that sort by descending time.</summary>
     public static string Descending(DateTimeOffset at) => (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", System.Globalization.CultureInfo.InvariantCulture);

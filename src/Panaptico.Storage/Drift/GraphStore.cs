@@ -14,12 +14,11 @@ public sealed record StoredGraph(long Version, IReadOnlyList<StoredGraphObject> 
 /// <summary>
 /// The implementation graph (intent), versioned: one partition holding a version row, one row per object and one
 /// marker row per applied change. A change writes its objects, the next version and its marker in one transaction,
-/// so a change applied twice (a retried activity, a repeated request) lands once; then its <c>graph.changed</c>
-/// ledger record, whose entry id is the change id.
+/// so a change applied twice (a retried activity, a repeated request) lands once; then its ledger record (the
+/// domain's <c>intent.changed</c> entry, whose entry id is the version it made).
 /// </summary>
 public sealed class GraphStore(DriftTables tables, ILedgerAppender ledger)
 {
-    public const string LedgerStream = "drift";
     private const string Partition = "graph";
     private const string VersionRow = "~version";
     private const int MaxOperations = 100;
@@ -53,44 +52,55 @@ public sealed class GraphStore(DriftTables tables, ILedgerAppender ledger)
     }
 
     /// <summary>
-    /// Writes <paramref name="objects"/> as the next version, once per <paramref name="changeId"/>; returns the version
-    /// the change made (or made the first time). <paramref name="kind"/> and <paramref name="data"/> go to the ledger.
+    /// Writes the graph version <paramref name="expectedVersion"/> + 1 once per <paramref name="changeId"/>: the objects
+    /// it defines or changes, the objects it removes, then its ledger <paramref name="entry"/>. Returns the version the
+    /// change made (now or the first time), or null when the graph is no longer at <paramref name="expectedVersion"/>
+    /// (decide again on the fresh graph).
     /// </summary>
-    public async Task<long> ApplyAsync(
-        string changeId, IReadOnlyList<(string ObjectId, JsonObject Json)> objects, string kind, string actor, JsonObject data, CancellationToken cancellationToken)
+    public async Task<long?> ApplyAsync(
+        string changeId, long expectedVersion, IReadOnlyList<(string ObjectId, JsonObject Json)> objects, IReadOnlyList<string> removed,
+        LedgerEntry entry, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(changeId);
-        long version;
-        for (var attempt = 1; ; attempt++)
+        ArgumentNullException.ThrowIfNull(entry);
+        if (await AppliedAsync(changeId, cancellationToken) is { } done)
         {
-            var marker = await Table.GetEntityIfExistsAsync<TableEntity>(Partition, MarkerRow(changeId), cancellationToken: cancellationToken);
-            if (marker.HasValue)
-            {
-                version = marker.Value!.GetInt64("Version") ?? 0;
-                break;
-            }
-            var current = await Table.GetEntityIfExistsAsync<TableEntity>(Partition, VersionRow, cancellationToken: cancellationToken);
-            version = (current.HasValue ? current.Value!.GetInt64("Version") ?? 0 : 0) + 1;
-            try
-            {
-                await WriteAsync(changeId, objects, version, current.HasValue ? current.Value!.ETag : (ETag?)null, cancellationToken);
-                break;
-            }
-            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && attempt < 10)
-            {
-                // Another change took this version (or this one landed meanwhile): read again.
-            }
+            await ledger.AppendAsync(entry, cancellationToken);
+            return done;
         }
-
-        var record = (JsonObject)data.DeepClone();
-        record["version"] = version;
-        record["objects"] = new JsonArray([.. objects.Select(o => (JsonNode)o.ObjectId)]);
-        await ledger.AppendAsync(new LedgerEntry(LedgerStream, kind, "graph", actor, record) { EntryId = $"drift-graph/{changeId}" }, cancellationToken);
+        var current = await Table.GetEntityIfExistsAsync<TableEntity>(Partition, VersionRow, cancellationToken: cancellationToken);
+        if ((current.HasValue ? current.Value!.GetInt64("Version") ?? 0 : 0) != expectedVersion)
+        {
+            return null;
+        }
+        var version = expectedVersion + 1;
+        try
+        {
+            await WriteAsync(changeId, objects, removed, version, current.HasValue ? current.Value!.ETag : (ETag?)null, cancellationToken);
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+        {
+            // Another change took this version, or this one landed meanwhile.
+            if (await AppliedAsync(changeId, cancellationToken) is not { } landed)
+            {
+                return null;
+            }
+            version = landed;
+        }
+        await ledger.AppendAsync(entry, cancellationToken);
         return version;
     }
 
+    /// <summary>The version a change made, when it was applied.</summary>
+    public async Task<long?> AppliedAsync(string changeId, CancellationToken cancellationToken)
+    {
+        var marker = await Table.GetEntityIfExistsAsync<TableEntity>(Partition, MarkerRow(changeId), cancellationToken: cancellationToken);
+        return marker.HasValue ? marker.Value!.GetInt64("Version") : null;
+    }
+
     private async Task WriteAsync(
-        string changeId, IReadOnlyList<(string ObjectId, JsonObject Json)> objects, long version, ETag? versionETag, CancellationToken cancellationToken)
+        string changeId, IReadOnlyList<(string ObjectId, JsonObject Json)> objects, IReadOnlyList<string> removed, long version, ETag? versionETag,
+        CancellationToken cancellationToken)
     {
         // Objects first in full batches; the last batch carries the version row and the marker, so the version moves
         // (and the change counts as applied) only when every object is written.
@@ -99,13 +109,15 @@ public sealed class GraphStore(DriftTables tables, ILedgerAppender ledger)
             ["ObjectId"] = o.ObjectId,
             ["Json"] = o.Json.ToJsonString(),
             ["Version"] = version,
-        }).ToList();
+        }).Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r))
+        .Concat(removed.Select(id => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(Partition, ObjectRow(id)), ETag.All)))
+        .ToList();
         var head = rows.Count > MaxOperations - 2 ? rows[..^(MaxOperations - 2)] : [];
         foreach (var chunk in head.Chunk(MaxOperations))
         {
-            await Table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)), cancellationToken);
+            await Table.SubmitTransactionAsync(chunk, cancellationToken);
         }
-        var last = rows.Skip(head.Count).Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)).ToList();
+        var last = rows.Skip(head.Count).ToList();
         var versionRow = new TableEntity(Partition, VersionRow) { ["Version"] = version };
         last.Add(versionETag is { } etag
             ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, versionRow, etag)

@@ -57,7 +57,7 @@ public sealed class SweepStore(DriftTables tables)
 
     /// <summary>Appends a field event once by its id (a retried activity writes the same row).</summary>
     public Task AddFieldEventAsync(FieldEvent e, CancellationToken cancellationToken) =>
-        DriftTables.AddOnceAsync(tables.History, new TableEntity(DriftMemory.FieldKey(e.ObjectId, e.Field), DriftTables.Descending(e.At) + "-" + DriftTables.Key(e.EventId)[..16])
+        DriftTables.AddOnceAsync(tables.History, new TableEntity(DriftTables.FieldKey(e.ObjectId, e.Field), DriftTables.Descending(e.At) + "-" + DriftTables.Key(e.EventId)[..16])
         {
             ["EventId"] = e.EventId,
             ["At"] = e.At,
@@ -66,7 +66,7 @@ public sealed class SweepStore(DriftTables tables)
 
     /// <summary>A field's history, newest first.</summary>
     public async Task<List<FieldEvent>> FieldHistoryAsync(string objectId, string field, CancellationToken cancellationToken) =>
-        [.. (await DriftTables.ReadAllAsync(tables.History, DriftMemory.FieldKey(objectId, field), cancellationToken)).Select(r =>
+        [.. (await DriftTables.ReadAllAsync(tables.History, DriftTables.FieldKey(objectId, field), cancellationToken)).Select(r =>
             new FieldEvent(objectId, field, r.GetString("EventId"), r.GetDateTimeOffset("At")!.Value, (JsonObject)JsonNode.Parse(r.GetString("Json"))!))];
 
     private static StoredFeedRow ToRow(TableEntity r) =>
