@@ -3,6 +3,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Panaptico.Functions.Audit;
 using Panaptico.Functions.Auth;
+using Panaptico.Functions.Drift;
 using Panaptico.Functions.Governance;
 using Panaptico.Functions.Heartbeat;
 using Panaptico.Functions.Hosting;
@@ -27,6 +28,7 @@ public static class FunctionApp
         services.AddGovernance(configuration);
         services.AddAuditApi(configuration);
         services.AddRemediation(configuration);
+        services.AddDrift(configuration);
     }
 
     /// <summary>True when the Functions host started this process as its isolated worker.</summary>
