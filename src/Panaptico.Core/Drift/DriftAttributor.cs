@@ -1,0 +1,232 @@
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+
+namespace Panaptico.Core.Drift;
+
+/// <summary>
+/// Attributes a drift to its cause. Deterministic joins first — the correlation id across Resource Graph, the
+/// Activity Log and Event Grid, and the acting identity looked up in the automation registry — then windows: a
+/// Terraform run in the object's workspace spanning the change ([applying-at − 2 min, applied-at + 5 min]), a
+/// change record's window ± 60 min only when it names the object. Nothing found: pending until the object's settle
+/// time, then unknown source.
+/// </summary>
+public sealed partial class DriftAttributor(SourceIndex sources, AutomationIdentityRegistry identities, SettlePolicy settle)
+{
+    public static readonly TimeSpan RunLeadIn = TimeSpan.FromMinutes(2);
+    public static readonly TimeSpan RunTail = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan ChangeWindowMargin = TimeSpan.FromMinutes(60);
+
+    /// <summary>Clock skew allowed between a source's timestamps and our sweeps.</summary>
+    public static readonly TimeSpan Skew = TimeSpan.FromMinutes(2);
+
+    /// <summary>How far back a first sweep (no previous sweep) looks for the change.</summary>
+    public static readonly TimeSpan FirstSweepLookback = TimeSpan.FromHours(24);
+
+    public Attribution Attribute(GraphObject obj, DriftDelta drift, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        ArgumentNullException.ThrowIfNull(drift);
+        var from = (drift.ChangedAfter ?? drift.FirstSeen - FirstSweepLookback) - Skew;
+        var to = drift.FirstSeen + Skew;
+        var lookedAt = ImmutableArray.CreateBuilder<SourceEvent>();
+
+        // 1. Records naming the object in the interval the change happened in; those naming the field first, latest first.
+        SourceEvent? best = null;
+        var bestScore = -1;
+        foreach (var reference in obj.References)
+        {
+            foreach (var e in sources.Touching(reference, from, to))
+            {
+                lookedAt.Add(e);
+                var score = (NamesField(e, drift.Field) ? 2 : e.Fields.IsDefaultOrEmpty ? 1 : 0) * 4 + (Actor(e) is null ? 0 : 1);
+                if (score > bestScore || (score == bestScore && e.At >= best!.At))
+                {
+                    (best, bestScore) = (e, score);
+                }
+            }
+        }
+
+        if (best is not null && bestScore >= 4)
+        {
+            // Correlation: the Activity Log or Event Grid record of the same operation says who, when the change record does not.
+            var actorEvent = best;
+            foreach (var e in sources.Correlated(best.CorrelationId))
+            {
+                if (!ReferenceEquals(e, best))
+                {
+                    lookedAt.Add(e);
+                }
+
+                if (Actor(actorEvent) is null && Actor(e) is not null)
+                {
+                    actorEvent = e;
+                }
+            }
+
+            if (FromTouch(obj, drift, best, actorEvent, lookedAt) is { } attributed)
+            {
+                return attributed with { LookedAt = lookedAt.ToImmutable() };
+            }
+        }
+
+        // 2. Windows without a touching record: a Terraform run in the object's workspace, or a change record naming it.
+        if (obj.Workspace is { } workspace)
+        {
+            if (Latest(sources.RunsSpanning(workspace, from, to, RunLeadIn, RunTail), lookedAt) is { } run)
+            {
+                return Run(run, null, "terraform-window") with { LookedAt = lookedAt.ToImmutable() };
+            }
+        }
+
+        if (ChangeNaming(obj, from, to, lookedAt) is { } change)
+        {
+            return Change(change, "change-window") with { LookedAt = lookedAt.ToImmutable() };
+        }
+
+        var settleAt = drift.FirstSeen + settle.For(obj.SourceSystem);
+        return now >= settleAt ? Attribution.UnknownSource(lookedAt.ToImmutable()) : Attribution.PendingUntil(settleAt, lookedAt.ToImmutable());
+    }
+
+    private Attribution? FromTouch(GraphObject obj, DriftDelta drift, SourceEvent touch, SourceEvent actorEvent, ImmutableArray<SourceEvent>.Builder lookedAt)
+    {
+        switch (touch.Kind)
+        {
+            case SourceKind.VendorPatch:
+                return new Attribution(AttributionStatus.Attributed) { Cause = CauseKind.Vendor, CauseId = touch.EventId, Actor = touch.Actor, Source = touch, Join = "object" };
+            case SourceKind.ScimSync:
+                return new Attribution(AttributionStatus.Attributed) { Cause = CauseKind.ScimSync, CauseId = touch.EventId, Actor = touch.Actor, Source = touch, Join = "object" };
+            case SourceKind.CloudTrail when touch.Detail(SourceDetail.EventType) == "AwsServiceEvent":
+                return new Attribution(AttributionStatus.Attributed) { Cause = CauseKind.Vendor, CauseId = touch.EventId, Actor = touch.Actor, Source = touch, Join = "object" };
+            case SourceKind.ResourceGraph when Actor(actorEvent) is null && touch.Detail(SourceDetail.Category) == "System":
+                return new Attribution(AttributionStatus.Attributed) { Cause = CauseKind.Vendor, CauseId = touch.EventId, Actor = "System", Source = touch, Join = "object" };
+            default:
+                break;
+        }
+
+        var actor = Actor(actorEvent);
+        if (actor is null)
+        {
+            return null;
+        }
+
+        var join = ReferenceEquals(actorEvent, touch) ? "object" : "correlation-id";
+        if (identities.Find(actor) is { } automation)
+        {
+            switch (automation.Kind)
+            {
+                case AutomationKind.Terraform:
+                    var workspaces = obj.Workspace is { } w ? [w] : automation.Workspaces;
+                    foreach (var workspace in workspaces)
+                    {
+                        if (Latest(sources.RunsSpanning(workspace, touch.At, touch.At, RunLeadIn, RunTail), lookedAt) is { } run)
+                        {
+                            return Run(run, actor, "automation-identity");
+                        }
+                    }
+
+                    // The identity says Terraform, but the run has not arrived: wait for it.
+                    return null;
+                case AutomationKind.Vendor:
+                    return new Attribution(AttributionStatus.Attributed) { Cause = CauseKind.Vendor, CauseId = actorEvent.EventId, Actor = actor, Source = actorEvent with { Details = actorEvent.Details.SetItem(SourceDetail.Vendor, automation.Name) }, Join = "automation-identity" };
+                case AutomationKind.Scim:
+                    return new Attribution(AttributionStatus.Attributed) { Cause = CauseKind.ScimSync, CauseId = actorEvent.EventId, Actor = actor, Source = actorEvent with { ActorName = actorEvent.ActorName ?? automation.Name }, Join = "automation-identity" };
+                case AutomationKind.Remediation:
+                    if (ChangeNaming(obj, touch.At, touch.At, lookedAt) is { } ours)
+                    {
+                        return Change(ours, "automation-identity");
+                    }
+
+                    return null;
+                default:
+                    break;
+            }
+        }
+
+        // A person: linked to a change record naming the object in its window, when there is one.
+        var linked = ChangeNaming(obj, touch.At, touch.At, lookedAt);
+        return new Attribution(AttributionStatus.Attributed)
+        {
+            Cause = CauseKind.Person,
+            CauseId = actorEvent.CorrelationId ?? actorEvent.EventId,
+            Actor = actor,
+            Source = actorEvent,
+            LinkedChange = linked?.EventId ?? actorEvent.Detail(SourceDetail.Ticket),
+            Join = join,
+        };
+    }
+
+    private SourceEvent? ChangeNaming(GraphObject obj, DateTimeOffset from, DateTimeOffset to, ImmutableArray<SourceEvent>.Builder lookedAt)
+    {
+        SourceEvent? found = null;
+        foreach (var reference in obj.References)
+        {
+            found = Latest(sources.ChangesNaming(reference, from, to, ChangeWindowMargin), lookedAt) is { } c && (found is null || c.At > found.At) ? c : found;
+        }
+
+        return found;
+    }
+
+    private static SourceEvent? Latest(IEnumerable<SourceEvent> candidates, ImmutableArray<SourceEvent>.Builder lookedAt)
+    {
+        SourceEvent? latest = null;
+        foreach (var c in candidates)
+        {
+            lookedAt.Add(c);
+            if (latest is null || c.At > latest.At)
+            {
+                latest = c;
+            }
+        }
+
+        return latest;
+    }
+
+    private static Attribution Run(SourceEvent run, string? actor, string join) => new(AttributionStatus.Attributed)
+    {
+        Cause = CauseKind.TerraformRun,
+        CauseId = run.EventId,
+        Actor = actor ?? run.Actor,
+        Source = run,
+        LinkedChange = run.Detail(SourceDetail.Ticket),
+        Join = join,
+    };
+
+    private static Attribution Change(SourceEvent change, string join) => new(AttributionStatus.Attributed)
+    {
+        Cause = CauseKind.ChangeRecord,
+        CauseId = change.EventId,
+        Actor = change.Actor,
+        Source = change,
+        LinkedChange = change.EventId,
+        Join = join,
+    };
+
+    private static string? Actor(SourceEvent e) => e.Actor is { Length: > 0 } a && a is not "Unspecified" and not "System" ? a : null;
+
+    /// <summary>Source field names differ from ours ("properties.allowBlobPublicAccess", "AppRoleAssignmentRequired"): compare the last segment, ignoring case.</summary>
+    private static bool NamesField(SourceEvent e, string field)
+    {
+        var ours = LastSegment(field);
+        foreach (var f in e.Fields)
+        {
+            if (LastSegment(f).Equals(ours, StringComparison.OrdinalIgnoreCase) || Plain(f).Equals(Plain(field), StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static ReadOnlySpan<char> LastSegment(string field)
+    {
+        var span = field.AsSpan();
+        var dot = span.LastIndexOf('.');
+        return dot >= 0 ? span[(dot + 1)..] : span;
+    }
+
+    private static string Plain(string field) => NonAlphanumeric().Replace(field, "");
+
+    [GeneratedRegex("[^A-Za-z0-9]")]
+    private static partial Regex NonAlphanumeric();
+}
