@@ -69,6 +69,10 @@ public sealed class AzureStorageConnector : IStorageAccountConnector
             case SetContainerAccessPolicies set:
                 await WriteAclAsync(set.Asset, acl => (acl.BlobPublicAccess, set.Policies.Select(ToSdk)), cancellationToken);
                 break;
+            case SetContainerMetadata set:
+                await _service.GetBlobContainerClient(set.Asset.Container).SetMetadataAsync(
+                    new Dictionary<string, string>(set.Metadata, StringComparer.OrdinalIgnoreCase), cancellationToken: cancellationToken);
+                break;
             case SetCorsRules set:
                 await WriteServiceAsync(p => p.Cors = [.. set.Rules.Select(ToSdk)], cancellationToken);
                 break;

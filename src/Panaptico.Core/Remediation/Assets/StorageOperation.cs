@@ -13,6 +13,7 @@ namespace Panaptico.Core.Remediation.Assets;
 [JsonDerivedType(typeof(SetCorsRules), "set-cors-rules")]
 [JsonDerivedType(typeof(SetDeleteRetention), "set-delete-retention")]
 [JsonDerivedType(typeof(SetAnalyticsLogging), "set-analytics-logging")]
+[JsonDerivedType(typeof(SetContainerMetadata), "set-container-metadata")]
 public abstract record StorageOperation(AssetId Asset)
 {
     public abstract AssetState ApplyTo(AssetState state);
@@ -46,4 +47,10 @@ public sealed record SetDeleteRetention(AssetId Asset, RetentionPolicy Policy) :
 public sealed record SetAnalyticsLogging(AssetId Asset, AnalyticsLogging Logging) : StorageOperation(Asset)
 {
     public override AssetState ApplyTo(AssetState state) => Expect<BlobServiceState>(state, Asset) with { Logging = Logging };
+}
+
+/// <summary>Replaces a container's metadata whole (the service has no per-key write); drift's freeze adds its flag this way.</summary>
+public sealed record SetContainerMetadata(AssetId Asset, IReadOnlyDictionary<string, string> Metadata) : StorageOperation(Asset)
+{
+    public override AssetState ApplyTo(AssetState state) => Expect<ContainerState>(state, Asset) with { Metadata = Metadata };
 }
