@@ -57,6 +57,7 @@ public static class DriftSetup
         services.AddSingleton<DriftSourceIntake>();
         services.AddSingleton<DriftEventSink>();
         services.AddSingleton<DriftGraph>();
+        services.AddSingleton<DriftRemediationHook>();
         services.AddHostedService<DriftBootstrap>();
         return services;
     }
