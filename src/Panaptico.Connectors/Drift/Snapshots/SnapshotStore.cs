@@ -71,7 +71,17 @@ public sealed class BlobSnapshotStore(BlobContainerClient container) : ISnapshot
     public async Task<SnapshotStored> PutAsync(Snapshot snapshot, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        var created = await CreateOnceAsync(snapshot, ct);
+        bool created;
+        try
+        {
+            created = await CreateOnceAsync(snapshot, ct);
+        }
+        catch (RequestFailedException e) when (e.ErrorCode == "ContainerNotFound")
+        {
+            // The first push ever: the container is made here rather than at every start.
+            await EnsureCreatedAsync(ct);
+            created = await CreateOnceAsync(snapshot, ct);
+        }
         var isLatest = await MoveLatestAsync(snapshot, ct);
         return new SnapshotStored(snapshot, created, isLatest);
     }

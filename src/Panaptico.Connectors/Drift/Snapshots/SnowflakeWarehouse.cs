@@ -39,7 +39,8 @@ public sealed record SnowflakeWarehouse : ISnapshotState
         check.Present("autoResume", AutoResume);
         check.Range("minClusterCount", MinClusterCount, 1, 300);
         check.Range("maxClusterCount", MaxClusterCount, 1, 300);
-        if (MinClusterCount > MaxClusterCount)
+        // Compared only when each is in range, so one bad count is one problem.
+        if (MinClusterCount is >= 1 and <= 300 && MaxClusterCount is >= 1 and <= 300 && MinClusterCount > MaxClusterCount)
         {
             check.Fail("maxClusterCount", $"{MaxClusterCount} is below minClusterCount {MinClusterCount}");
         }
