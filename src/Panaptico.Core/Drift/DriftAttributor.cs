@@ -69,7 +69,13 @@ public sealed partial class DriftAttributor(SourceIndex sources, AutomationIdent
             }
         }
 
-        // 2. Windows without a touching record: a Terraform run in the object's workspace, or a change record naming it.
+        // 2. Windows: a Terraform run in the object's workspace, or a change record naming it, around the change — its
+        // time when a record says when it happened, else the interval since the previous sweep.
+        if (best is not null && bestScore >= 4)
+        {
+            (from, to) = (best.At, best.At);
+        }
+
         if (obj.Workspace is { } workspace)
         {
             if (Latest(sources.RunsSpanning(workspace, from, to, RunLeadIn, RunTail), lookedAt) is { } run)
@@ -95,10 +101,11 @@ public sealed partial class DriftAttributor(SourceIndex sources, AutomationIdent
                 return new Attribution(AttributionStatus.Attributed) { Cause = CauseKind.Vendor, CauseId = touch.EventId, Actor = touch.Actor, Source = touch, Join = "object" };
             case SourceKind.ScimSync:
                 return new Attribution(AttributionStatus.Attributed) { Cause = CauseKind.ScimSync, CauseId = touch.EventId, Actor = touch.Actor, Source = touch, Join = "object" };
+            // The vendor's own service events group by what they did: every key AWS rotated this sweep is one cause.
             case SourceKind.CloudTrail when touch.Detail(SourceDetail.EventType) == "AwsServiceEvent":
-                return new Attribution(AttributionStatus.Attributed) { Cause = CauseKind.Vendor, CauseId = touch.EventId, Actor = touch.Actor, Source = touch, Join = "object" };
+                return new Attribution(AttributionStatus.Attributed) { Cause = CauseKind.Vendor, CauseId = $"aws:{touch.Detail(SourceDetail.Operation)}", Actor = touch.Actor, Source = touch, Join = "object" };
             case SourceKind.ResourceGraph when Actor(actorEvent) is null && touch.Detail(SourceDetail.Category) == "System":
-                return new Attribution(AttributionStatus.Attributed) { Cause = CauseKind.Vendor, CauseId = touch.EventId, Actor = "System", Source = touch, Join = "object" };
+                return new Attribution(AttributionStatus.Attributed) { Cause = CauseKind.Vendor, CauseId = $"azure:{touch.Detail(SourceDetail.Operation)}", Actor = "System", Source = touch with { Details = touch.Details.SetItem(SourceDetail.Vendor, "azure") }, Join = "object" };
             default:
                 break;
         }
@@ -127,7 +134,7 @@ public sealed partial class DriftAttributor(SourceIndex sources, AutomationIdent
                     // The identity says Terraform, but the run has not arrived: wait for it.
                     return null;
                 case AutomationKind.Vendor:
-                    return new Attribution(AttributionStatus.Attributed) { Cause = CauseKind.Vendor, CauseId = actorEvent.EventId, Actor = actor, Source = actorEvent with { Details = actorEvent.Details.SetItem(SourceDetail.Vendor, automation.Name) }, Join = "automation-identity" };
+                    return new Attribution(AttributionStatus.Attributed) { Cause = CauseKind.Vendor, CauseId = $"{automation.Name}:{actorEvent.Detail(SourceDetail.Operation) ?? actorEvent.EventId}", Actor = actor, Source = actorEvent with { Details = actorEvent.Details.SetItem(SourceDetail.Vendor, automation.Name) }, Join = "automation-identity" };
                 case AutomationKind.Scim:
                     return new Attribution(AttributionStatus.Attributed) { Cause = CauseKind.ScimSync, CauseId = actorEvent.EventId, Actor = actor, Source = actorEvent with { ActorName = actorEvent.ActorName ?? automation.Name }, Join = "automation-identity" };
                 case AutomationKind.Remediation:

@@ -184,9 +184,17 @@ internal sealed class DriftDocument
             return null;
         }
 
-        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<decimal>(out var d))
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
         {
-            return d;
+            if (v.TryGetValue<decimal>(out var d))
+            {
+                return d;
+            }
+
+            if (v.TryGetValue<long>(out var l))
+            {
+                return l;
+            }
         }
 
         if (node is JsonValue s && s.TryGetValue<string>(out var text) && decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed))
