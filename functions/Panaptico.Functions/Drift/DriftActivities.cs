@@ -267,18 +267,17 @@ public sealed class DriftActivities(
     {
         var graph = await graphs.ReadAsync(CancellationToken.None);
         var connector = graph.Find(action.Target) is { } obj ? _connectors.GetValueOrDefault(obj.Connector) : null;
-        var frozen = false;
-        if (connector is IFreezableDriftConnector freezable && graph.Find(action.Target) is { } target)
-        {
-            await freezable.FreezeAsync(target, action.RowId, CancellationToken.None);
-            frozen = true;
-        }
+        var outcome = connector is IFreezableConnector freezable && graph.Find(action.Target) is { } target
+            ? await freezable.FreezeAsync(target, $"critical drift {action.RowId}", CancellationToken.None)
+            : new FreezeOutcome(false, $"the {connector?.Kind ?? "missing"} connector cannot freeze");
+        var frozen = outcome.Frozen;
         await ledger.AppendAsync(new LedgerEntry(ImplementationGraph.LedgerStream, frozen ? "drift.frozen" : "drift.freeze-unsupported", action.Target, settings.ActorId, new JsonObject
         {
             ["row"] = action.RowId,
             ["connector"] = connector?.Kind,
+            ["detail"] = outcome.Detail,
         }) { EntryId = $"drift/{action.Key}" }, CancellationToken.None);
-        return frozen ? "frozen" : "the connector cannot freeze";
+        return outcome.Detail;
     }
 
     [Function(nameof(DriftPageOnCall))]
@@ -306,7 +305,7 @@ public sealed class DriftActivities(
     [Function(nameof(DriftEscalateWithoutChangeRecord))]
     public async Task<string> DriftEscalateWithoutChangeRecord([ActivityTrigger] ChangeRecordHold hold)
     {
-        var records = await sources.BetweenAsync(hold.OpenedAt - TimeSpan.FromHours(1), DateTimeOffset.MaxValue.AddDays(-1), CancellationToken.None);
+        var records = await sources.BetweenAsync(hold.OpenedAt - TimeSpan.FromHours(1), hold.Due.AddYears(1), CancellationToken.None);
         var change = records.Where(r => r.Kind == DriftNames.Of(SourceKind.ChangeRecord)).SelectMany(r => Parse(r))
             .FirstOrDefault(e => e.Objects.Any(o => hold.Objects.Contains(o, StringComparer.Ordinal)));
         if (change is not null)
@@ -341,7 +340,7 @@ public sealed class DriftActivities(
 
     private static Core.Drift.DriftMemory ReadMemory(JsonObject json) => json.Count == 0
         ? Core.Drift.DriftMemory.Empty
-        : new Core.Drift.DriftMemory(json["lastSweepAt"]?.GetValue<DateTimeOffset?>(), json["entries"].Deserialize<RememberedDrift[]>(s_json) ?? []);
+        : new Core.Drift.DriftMemory(json["lastSweepAt"] is { } last ? last.GetValue<DateTimeOffset>() : null, json["entries"].Deserialize<RememberedDrift[]>(s_json) ?? []);
 
     /// <summary>The stored records of a source, parsed as attribution reads them; a record that no longer parses is skipped.</summary>
     public static ImmutableArray<SourceEvent> Parse(StoredSourceEvent record) =>
@@ -408,10 +407,4 @@ public sealed class DriftActivities(
             Evidence = a.Evidence?.ToJsonString(),
         };
     }
-}
-
-/// <summary>A connector that can freeze an object it reads (block further changes) for a critical drift.</summary>
-public interface IFreezableDriftConnector : IDriftConnector
-{
-    Task FreezeAsync(GraphObject obj, string reason, CancellationToken cancellationToken);
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Azure.Functions.Worker;
+using Panaptico.Connectors.Drift.Snapshots;
 using Panaptico.Core.Drift;
 using Panaptico.Core.Identity;
 using Panaptico.Functions.Auth;
@@ -15,7 +16,7 @@ namespace Panaptico.Functions.Drift;
 /// Bad input (malformed, unknown connector, oversized) is a problem and stores nothing.
 /// </summary>
 public sealed class DriftFunctions(
-    DriftGraph graphs, SweepStore sweeps, RoutingPolicySource policy, DriftSourceIntake intake, DriftSettings settings)
+    DriftGraph graphs, SweepStore sweeps, RoutingPolicySource policy, DriftSourceIntake intake, ISnapshotStore snapshots, DriftSettings settings)
 {
     [Function("GetDriftFeed")]
     public async Task<IResult> GetFeed(
@@ -207,6 +208,67 @@ public sealed class DriftFunctions(
         }
         return Results.Json(new JsonObject { ["kind"] = kind, ["events"] = result.Events, ["stored"] = result.Stored },
             statusCode: result.Stored > 0 ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+    }
+
+    /// <summary>
+    /// State pushed for a system we do not read directly (CrowdStrike, Okta, Snowflake, AWS KMS, Datadog, Vault,
+    /// Workday): validated against its typed schema by the snapshot connector, refused whole when malformed, kept once
+    /// per snapshot id; the next sweep reads it as the object's live state.
+    /// </summary>
+    [Function("PostDriftSnapshot")]
+    public async Task<IResult> PostSnapshot(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "drift/snapshots/{objectId}")] HttpRequest request,
+        string objectId, CancellationToken cancellationToken)
+    {
+        if (await request.AuthorizeAsync(Role.Operator) is { } refused)
+        {
+            return refused;
+        }
+        objectId = Uri.UnescapeDataString(objectId);
+        var (body, problem) = await ReadBodyAsync(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        Snapshot snapshot;
+        try
+        {
+            snapshot = SnapshotSchemas.Parse(body);
+        }
+        catch (SnapshotInvalidException e)
+        {
+            return Problems.Invalid(e.Message, new JsonObject
+            {
+                ["driftCode"] = SnapshotInvalidException.InvalidCode,
+                ["problems"] = new JsonArray([.. e.Problems.Select(p => (JsonNode?)new JsonObject { ["field"] = p.Field, ["reason"] = p.Reason })]),
+            });
+        }
+        if (snapshot.ObjectId != objectId)
+        {
+            return Problems.Invalid($"the snapshot is of '{snapshot.ObjectId}', the route names '{objectId}'");
+        }
+        if ((await graphs.ReadAsync(cancellationToken)).Find(objectId) is not { } obj)
+        {
+            return Problems.NotFound($"no object '{objectId}' in the implementation graph: define its intent first");
+        }
+        if (obj.Connector != SnapshotDriftConnector.ConnectorKind)
+        {
+            return Problems.Invalid($"'{objectId}' is read by the {obj.Connector} connector, not pushed as snapshots");
+        }
+        try
+        {
+            var stored = await snapshots.PutAsync(snapshot, cancellationToken);
+            return Results.Json(new JsonObject
+            {
+                ["snapshotId"] = snapshot.SnapshotId,
+                ["objectId"] = objectId,
+                ["latest"] = stored.IsLatest,
+            }, statusCode: stored.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+        }
+        catch (SnapshotConflictException e)
+        {
+            return Problems.Conflict(e.Message, new JsonObject { ["driftCode"] = SnapshotConflictException.ConflictCode });
+        }
     }
 
     private async Task<IResult> DefineAsync(HttpRequest request, IReadOnlyList<GraphObject> objects, CancellationToken cancellationToken)

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
+using Panaptico.Connectors.Drift;
+using Panaptico.Connectors.Drift.Snapshots;
 using Panaptico.Core.Drift;
 using Panaptico.Functions.Hosting;
 using Panaptico.Storage.Account;
@@ -29,7 +31,10 @@ public sealed record DriftSettings
     public string ActorId { get; init; } = "system:drift";
 }
 
-/// <summary>The drift feature's services: settings, the routing policy, stores, the registry of automation identities, events.</summary>
+/// <summary>
+/// The drift feature's services: the connectors (one entry point, <c>AddDriftConnectors</c>), settings, the routing
+/// policy, stores, the registry of automation identities, events.
+/// </summary>
 public static class DriftSetup
 {
     public static IServiceCollection AddDrift(this IServiceCollection services, IConfiguration configuration)
@@ -44,6 +49,7 @@ public static class DriftSetup
             .Validate(s => s.ChangeRecordWithin is null || s.ChangeRecordWithin > TimeSpan.Zero, "Drift:ChangeRecordWithin must be positive")
             .ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<DriftSettings>>().Value);
+        services.AddDriftConnectors(configuration);
         services.AddSingleton<RoutingPolicySource>();
         services.AddSingleton(sp => new AutomationIdentityRegistry(Identities(section)));
 
@@ -114,13 +120,17 @@ public sealed class RoutingPolicySource(DriftSettings settings, IHostEnvironment
 }
 
 /// <summary>Reads the routing policy (failing start when it is broken) and creates the drift tables and state container.</summary>
-public sealed class DriftBootstrap(RoutingPolicySource policy, DriftTables tables, DriftStateStore state, ILogger<DriftBootstrap> logger) : IHostedService
+public sealed class DriftBootstrap(
+    RoutingPolicySource policy, DriftTables tables, DriftStateStore state, ISnapshotStore snapshots, ILogger<DriftBootstrap> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var loaded = policy.Load();
         logger.LogInformation("Routing policy {Policy} in force: {Rules} rules", loaded.Name, loaded.Rules.Length);
-        await Task.WhenAll(tables.EnsureCreatedAsync(cancellationToken), state.EnsureCreatedAsync(cancellationToken));
+        await Task.WhenAll(
+            tables.EnsureCreatedAsync(cancellationToken),
+            state.EnsureCreatedAsync(cancellationToken),
+            snapshots is BlobSnapshotStore blobs ? blobs.EnsureCreatedAsync(cancellationToken) : Task.CompletedTask);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -29,7 +29,8 @@ public sealed class SourceEventStore(DriftTables tables)
     public async Task<List<StoredSourceEvent>> BetweenAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         var found = new List<StoredSourceEvent>();
-        await foreach (var r in tables.Sources.QueryAsync<TableEntity>(e => e.GetDateTimeOffset("OccurredAt") >= from && e.GetDateTimeOffset("OccurredAt") <= to, cancellationToken: cancellationToken))
+        var filter = TableClient.CreateQueryFilter($"OccurredAt ge {from} and OccurredAt le {to}");
+        await foreach (var r in tables.Sources.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             found.Add(new StoredSourceEvent(r.PartitionKey, r.GetString("EventId"), r.GetDateTimeOffset("OccurredAt")!.Value,
                 r.GetDateTimeOffset("ReceivedAt")!.Value, JsonNode.Parse(r.GetString("Body"))!));
