@@ -208,7 +208,7 @@ public sealed class DriftActivities(
             var drifts = new Dictionary<string, JsonNode>(StringComparer.Ordinal);
             foreach (var d in existing.Row["drifts"]!.AsArray().Concat(row["drifts"]!.AsArray()).OfType<JsonObject>())
             {
-                drifts[$"{d["objectId"]}#{d["field"]}"] = d.DeepClone();
+                drifts[$"{d["object"]}#{d["field"]}"] = d.DeepClone();
             }
             merged["drifts"] = new JsonArray([.. drifts.Values]);
             merged["rowIds"] = new JsonArray([.. (existing.Row["rowIds"]?.AsArray().Select(r => r!.GetValue<string>()) ?? [existing.Row["rowId"]!.GetValue<string>()])

@@ -46,7 +46,7 @@ public sealed class DriftEventSink(SweepStore sweeps, DriftSourceIntake intake, 
         {
             foreach (var drift in body["drifts"]?.AsArray().OfType<JsonObject>() ?? [])
             {
-                await sweeps.AddFieldEventAsync(new FieldEvent(drift["objectId"]!.GetValue<string>(), drift["field"]!.GetValue<string>(), $"{id}/classified", at, new JsonObject
+                await sweeps.AddFieldEventAsync(new FieldEvent(drift["object"]!.GetValue<string>(), drift["field"]!.GetValue<string>(), $"{id}/classified", at, new JsonObject
                 {
                     ["event"] = "drift.classified",
                     ["row"] = id,

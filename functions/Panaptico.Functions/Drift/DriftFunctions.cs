@@ -331,7 +331,7 @@ public sealed class DriftFunctions(
         var linked = (JsonObject)row.DeepClone();
         foreach (var drift in linked["drifts"]!.AsArray().OfType<JsonObject>())
         {
-            var (o, f) = (Uri.EscapeDataString(drift["objectId"]!.GetValue<string>()), Uri.EscapeDataString(drift["field"]!.GetValue<string>()));
+            var (o, f) = (Uri.EscapeDataString(drift["object"]!.GetValue<string>()), Uri.EscapeDataString(drift["field"]!.GetValue<string>()));
             drift["links"] = new JsonObject
             {
                 ["intent"] = $"/api/drift/graph#{o}",
