@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 install_node_modules() {
-  if [ ! -f node_modules/azurite/dist/src/azurite.js ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  if [ ! -f node_modules/azurite/dist/src/azurite.js ] || [ ! -f node_modules/adaptivecards/dist/adaptivecards.js ] \
+    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
   fi
 }
@@ -29,6 +30,16 @@ start_azurite() {
   echo "azurite: blob $(port Blob), queue $(port Queue), table $(port Table)"
 }
 
+# A Debian package a test needs, installed only when its binary is missing (we are root; no sudo).
+ensure_debian_package() {
+  local binary=$1 package=$2
+  if [ ! -x "$binary" ]; then
+    echo "installing Debian package $package (for $binary)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package"
+  fi
+}
+
 case "${1:-}" in
   demo)
     install_node_modules
@@ -38,12 +49,16 @@ case "${1:-}" in
   test)
     started=$(date +%s)
     install_node_modules
+    # Headless Chromium renders the Teams cards and drives the approval link's confirm page (PuppeteerSharp, no download).
+    ensure_debian_package /usr/bin/chromium chromium
+    export PANAPTICO_TEST_CHROMIUM=/usr/bin/chromium
     export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
     # Warnings are errors through Directory.Build.props; not -warnaserror, which would also fail the SDK-generated
     # WorkerExtensions project on NU1603 (this registry copy lacks some exact minimum versions).
     dotnet build Panaptico.sln -c Release --nologo -v quiet
     dotnet format Panaptico.sln --verify-no-changes --no-restore -v quiet
     start_azurite
+    echo "the card checks keep their JSON and rendered PNGs in tests/Panaptico.Core.Tests/bin/Release/net10.0/artifacts/cards/"
     dotnet test Panaptico.sln -c Release --no-build --nologo -v quiet -- xUnit.ParallelizeTestCollections=true
     echo "run.sh test: passed in $(( $(date +%s) - started )) s"
     ;;

@@ -120,6 +120,9 @@ var ledgerCheckpointSecretName = 'ledger-checkpoint-key'
 // Authentication lets it through: Event Grid sends no Entra token, and the function key guards it instead.
 var resourceEventsPath = '/api/events/resources'
 
+// BotMessages' route: the Bot Framework sends its own JWT (not an Entra token for this app), which the function checks.
+var botMessagesPath = '/api/messages'
+
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   params: {
@@ -191,7 +194,7 @@ module functionApp 'modules/functionApp.bicep' = {
     driftTopicEndpoint: driftTopic.outputs.endpoint
     entraTenantId: entraTenantId
     entraClientId: entraClientId
-    authExcludedPaths: [resourceEventsPath]
+    authExcludedPaths: [resourceEventsPath, botMessagesPath]
     tags: tags
   }
 }

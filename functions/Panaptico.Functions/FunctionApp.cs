@@ -1,6 +1,7 @@
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Panaptico.Functions.ApprovalLinks;
 using Panaptico.Functions.Audit;
 using Panaptico.Functions.Auth;
 using Panaptico.Functions.Drift;
@@ -10,6 +11,7 @@ using Panaptico.Functions.Hosting;
 using Panaptico.Functions.Platform;
 using Panaptico.Functions.Remediation;
 using Panaptico.Functions.Standalone;
+using Panaptico.Functions.Teams;
 
 namespace Panaptico.Functions;
 
@@ -29,6 +31,8 @@ public static class FunctionApp
         services.AddAuditApi(configuration);
         services.AddRemediation(configuration);
         services.AddDrift(configuration);
+        services.AddApprovalLinks(configuration);
+        services.AddTeams(configuration);
     }
 
     /// <summary>True when the Functions host started this process as its isolated worker.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
@@ -57,11 +58,13 @@ public sealed class TestFunctionApp : IAsyncDisposable
 
     /// <param name="services">Registered after the app's own, so they replace them (a fake clock, a test double).</param>
     /// <param name="functions">The function classes to run instead of the app's own (for tests of the host itself).</param>
+    /// <param name="listen">Serve on a loopback port (<c>App.Urls</c>) instead of in memory, for a browser.</param>
     public static async Task<TestFunctionApp> StartAsync(
         IDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? services = null,
         DevelopmentIssuer? issuer = null,
-        Type[]? functions = null)
+        Type[]? functions = null,
+        bool listen = false)
     {
         issuer ??= DevelopmentIssuer.Generate();
         var configuration = await DefaultSettingsAsync(issuer);
@@ -72,7 +75,15 @@ public sealed class TestFunctionApp : IAsyncDisposable
 
         var app = FunctionApp.BuildStandalone([], builder =>
         {
-            builder.WebHost.UseTestServer();
+            // A real loopback listener for a browser; otherwise the in-memory test server.
+            if (listen)
+            {
+                builder.WebHost.UseUrls("http://127.0.0.1:0");
+            }
+            else
+            {
+                builder.WebHost.UseTestServer();
+            }
             builder.Configuration.AddInMemoryCollection(configuration);
             if (functions is not null)
             {

@@ -5,6 +5,7 @@ using Panaptico.Core.Governance.Tasks;
 using Panaptico.Core.Identity;
 using Panaptico.Functions.Auth;
 using Panaptico.Functions.Http;
+using Panaptico.Functions.Teams;
 
 namespace Panaptico.Functions.Governance;
 
@@ -12,7 +13,7 @@ namespace Panaptico.Functions.Governance;
 /// The approval gate of a task over HTTP: operators route it from the rules and revise its context pack, approvers
 /// sign. Each seat a write opens is held by a durable timer until its expiry (<see cref="GateHolds.GateHold"/>).
 /// </summary>
-public sealed class ApprovalFunctions(GovernedExecution execution, ApprovalRulesSource rules)
+public sealed class ApprovalFunctions(GovernedExecution execution, ApprovalRulesSource rules, DirectoryRouting directory)
 {
     [Function("RouteApprovals")]
     public async Task<IResult> RouteApprovalsAsync(
@@ -26,7 +27,7 @@ public sealed class ApprovalFunctions(GovernedExecution execution, ApprovalRules
             return refused;
         }
 
-        var (body, problem) = await GovernanceRequests.ReadAsync<RouteBody>(request, cancellationToken);
+        var (body, problem) = await RequestBody.ReadAsync<RouteBody>(request, BodyLimits.Definition, cancellationToken);
         if (body is null)
         {
             return problem!;
@@ -35,11 +36,15 @@ public sealed class ApprovalFunctions(GovernedExecution execution, ApprovalRules
         ApprovalRules current;
         try
         {
-            current = rules.Rules;
+            current = await directory.ResolveAsync(rules.Rules, cancellationToken);
         }
         catch (ApprovalRulesUnavailableException e)
         {
             return Problems.Unavailable("Approval rules unavailable", e.Message);
+        }
+        catch (Microsoft.Kiota.Abstractions.ApiException e)
+        {
+            return Problems.Unavailable("Directory unavailable", $"the directory groups of the approval rules could not be read: Graph answered {e.ResponseStatusCode}");
         }
 
         var caller = request.HttpContext.Caller();
@@ -62,7 +67,7 @@ public sealed class ApprovalFunctions(GovernedExecution execution, ApprovalRules
             return refused;
         }
 
-        var (body, problem) = await GovernanceRequests.ReadAsync<SignBody>(request, cancellationToken);
+        var (body, problem) = await RequestBody.ReadAsync<SignBody>(request, BodyLimits.Decision, cancellationToken);
         if (body is null)
         {
             return problem!;
@@ -87,7 +92,7 @@ public sealed class ApprovalFunctions(GovernedExecution execution, ApprovalRules
             return refused;
         }
 
-        var (body, problem) = await GovernanceRequests.ReadAsync<ReviseContextPackBody>(request, cancellationToken);
+        var (body, problem) = await RequestBody.ReadAsync<ReviseContextPackBody>(request, BodyLimits.Definition, cancellationToken);
         if (body is null)
         {
             return problem!;

@@ -21,7 +21,8 @@ namespace Panaptico.Functions.Governance;
 /// <c>POST …/{requirementId}/window</c> starts a telemetry window, held by a durable timer until it ends.
 /// </summary>
 /// <remarks>
-/// The artifact is named by <c>Content-Disposition: attachment; filename=…</c> or <c>?name=</c>; its media type is the
+/// The artifact is named by <c>Content-Disposition: attachment; filename=…</c> or <c>?name=</c>, a plain file name
+/// (<see cref="ArtifactName"/>: no path separators, no <c>..</c>, no control characters, at most 255 characters); its media type is the
 /// Content-Type; <c>X-Content-SHA256</c> optionally claims its hash. The domain's capture is first decided on a stand-in
 /// (same task, requirement, name and caller), so an upload it would refuse is refused before any byte is stored.
 /// Requirements with a machine check (row checks, telemetry windows) need the content: their uploads are capped at
@@ -62,6 +63,12 @@ public sealed class EvidenceFunctions(
         {
             return Problems.Problem(StatusCodes.Status400BadRequest, "invalid", "Artifact name missing",
                 "name the artifact with Content-Disposition: attachment; filename=\"…\" or ?name=…");
+        }
+
+        // Refused, never shortened: the name is recorded, sealed and exported as sent.
+        if (ArtifactName.Problem(name) is { } badName)
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "invalid", "Artifact name refused", badName, new JsonObject { ["name"] = name });
         }
 
         var mediaType = MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) && contentType.MediaType.HasValue
@@ -150,7 +157,7 @@ public sealed class EvidenceFunctions(
             return refused;
         }
 
-        var (body, problem) = await GovernanceRequests.ReadAsync<WindowStartBody>(request, cancellationToken);
+        var (body, problem) = await RequestBody.ReadAsync<WindowStartBody>(request, BodyLimits.Decision, cancellationToken);
         if (body is null)
         {
             return problem!;
@@ -203,11 +210,11 @@ public sealed class EvidenceFunctions(
             var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName);
             if (fileName.HasValue && !string.IsNullOrWhiteSpace(fileName.Value))
             {
-                return Path.GetFileName(fileName.Value);
+                return fileName.Value;
             }
         }
 
-        return request.Query["name"].FirstOrDefault() is { } name ? Path.GetFileName(name) : null;
+        return request.Query["name"].FirstOrDefault();
     }
 
     private static IResult TooLarge(string requirementId, bool inspected, long limit) =>

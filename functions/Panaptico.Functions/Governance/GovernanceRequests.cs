@@ -6,12 +6,12 @@ using Panaptico.Core.Governance.Approvals;
 using Panaptico.Core.Governance.EvidenceGates;
 using Panaptico.Core.Governance.Runbooks;
 using Panaptico.Core.Governance.Tasks;
-using Panaptico.Functions.Http;
 
 namespace Panaptico.Functions.Governance;
 
-// The request bodies of the governance API. Required members are constructor parameters without defaults; the
-// reader refuses a body that misses one, carries null where a value is required, or names a member not listed here.
+// The request bodies of the governance API, read by Http/RequestBody (its size limit, strict binding and text limits).
+// Required members are constructor parameters without defaults; the reader refuses a body that misses one, carries null
+// where a value is required, or names a member not listed here.
 
 public sealed record CreatePlanBody(string Id, string Title, IReadOnlyList<WaveBody> Waves);
 
@@ -154,39 +154,6 @@ public sealed record LiveStateBody(string Connector, IReadOnlyList<LiveItemBody>
 public sealed record LiveItemBody(string ItemId, IReadOnlyDictionary<string, string> Observed);
 
 public sealed record OutcomeBody(string ItemId, RunbookResult Result, string? Note = null);
-
-/// <summary>Reads a JSON body strictly; anything it cannot read is a 400 (415 for another media type) that names the problem.</summary>
-public static class GovernanceRequests
-{
-    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
-    {
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        Converters = { new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false) },
-    };
-
-    public static async Task<(T? Body, IResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
-        where T : class
-    {
-        if (!request.HasJsonContentType())
-        {
-            return (null, Problems.UnsupportedMediaType($"send the request body as application/json, not '{request.ContentType ?? "nothing"}'"));
-        }
-
-        try
-        {
-            var body = await JsonSerializer.DeserializeAsync<T>(request.Body, Options, cancellationToken);
-            return body is null
-                ? (null, Problems.Invalid("the body is null; send a JSON object"))
-                : (body, null);
-        }
-        catch (JsonException e)
-        {
-            return (null, Problems.Problem(StatusCodes.Status400BadRequest, "invalid", "Malformed request body", e.Message));
-        }
-    }
-}
 
 /// <summary>Durations as people write them in rules and requests: ISO 8601 (PT48H, P3D).</summary>
 public sealed class Iso8601DurationConverter : JsonConverter<TimeSpan>

@@ -128,13 +128,20 @@ public sealed class GovernedExecution(
             return decision.Refusal;
         }
 
-        await edges.AddAsync(decision.Value.Edges, cancellationToken);
+        // Everything that can refuse is asked before the first write (edges, the follow-up, the task's partition).
         var record = decision.Value.Record;
+        var effects = new TaskEffects(decision.Ledger, decision.Notifications);
+        if (TaskRepository.CannotCreate(record, effects) is { } tooLarge)
+        {
+            return Decision.Refuse(RefusalCode.Invalid, tooLarge);
+        }
+
+        await edges.AddAsync(decision.Value.Edges, cancellationToken);
         await FollowUpAsync(durable, spec.Id, 1, null, record, decision.Ledger, decision.Notifications);
         StoredTask created;
         try
         {
-            created = await tasks.CreateAsync(record, new TaskEffects(decision.Ledger, decision.Notifications), cancellationToken);
+            created = await tasks.CreateAsync(record, effects, cancellationToken);
         }
         catch (TaskExistsException e)
         {

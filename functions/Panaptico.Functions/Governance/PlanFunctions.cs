@@ -19,7 +19,7 @@ public sealed class PlanFunctions(GovernedExecution execution)
             return refused;
         }
 
-        var (body, problem) = await GovernanceRequests.ReadAsync<CreatePlanBody>(request, cancellationToken);
+        var (body, problem) = await RequestBody.ReadAsync<CreatePlanBody>(request, BodyLimits.Definition, cancellationToken);
         if (body is null)
         {
             return problem!;

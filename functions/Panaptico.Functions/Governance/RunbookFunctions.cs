@@ -29,7 +29,7 @@ public sealed class RunbookFunctions(GovernedExecution execution)
             return NoStep(step);
         }
 
-        var (body, problem) = await GovernanceRequests.ReadAsync<LiveStateBody>(request, cancellationToken);
+        var (body, problem) = await RequestBody.ReadAsync<LiveStateBody>(request, BodyLimits.Definition, cancellationToken);
         if (body is null)
         {
             return problem!;
@@ -60,7 +60,7 @@ public sealed class RunbookFunctions(GovernedExecution execution)
             return NoStep(step);
         }
 
-        var (body, problem) = await GovernanceRequests.ReadAsync<OutcomeBody>(request, cancellationToken);
+        var (body, problem) = await RequestBody.ReadAsync<OutcomeBody>(request, BodyLimits.Decision, cancellationToken);
         if (body is null)
         {
             return problem!;

@@ -37,7 +37,7 @@ public sealed class TaskFunctions(
             return refused;
         }
 
-        var (body, problem) = await GovernanceRequests.ReadAsync<CreateTaskBody>(request, cancellationToken);
+        var (body, problem) = await RequestBody.ReadAsync<CreateTaskBody>(request, BodyLimits.Definition, cancellationToken);
         if (body is null)
         {
             return problem!;
@@ -75,7 +75,7 @@ public sealed class TaskFunctions(
             return refused;
         }
 
-        var (body, problem) = await GovernanceRequests.ReadAsync<TransitionBody>(request, cancellationToken);
+        var (body, problem) = await RequestBody.ReadAsync<TransitionBody>(request, BodyLimits.Decision, cancellationToken);
         if (body is null)
         {
             return problem!;
@@ -106,7 +106,7 @@ public sealed class TaskFunctions(
             return refused;
         }
 
-        var (body, problem) = await GovernanceRequests.ReadAsync<DependencyBody>(request, cancellationToken);
+        var (body, problem) = await RequestBody.ReadAsync<DependencyBody>(request, BodyLimits.Decision, cancellationToken);
         if (body is null)
         {
             return problem!;

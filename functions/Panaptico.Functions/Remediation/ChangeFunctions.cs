@@ -27,7 +27,7 @@ namespace Panaptico.Functions.Remediation;
 /// Two approvers racing on one change may both pass the check; the orchestration decides them in arrival order and the
 /// later one changes nothing (it is logged), so at worst the second caller is told of a decision that then did not apply.
 /// </remarks>
-public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, TimeProvider time)
+public sealed class ChangeFunctions(ChangeTable changes, ChangeDecisions decisions, TimeProvider time)
 {
     private const int MaxListed = 1000;
 
@@ -141,7 +141,7 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
         {
             return refused;
         }
-        var body = await BodyAsync(request, cancellationToken);
+        var body = await RequestBody.ReadObjectAsync(request, BodyLimits.Decision, cancellationToken);
         if (body.Problem is not null)
         {
             return body.Problem;
@@ -173,7 +173,7 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
         {
             return refused;
         }
-        var body = await BodyAsync(request, cancellationToken);
+        var body = await RequestBody.ReadObjectAsync(request, BodyLimits.Decision, cancellationToken);
         if (body.Problem is not null)
         {
             return body.Problem;
@@ -206,8 +206,25 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
     }
 
     /// <summary>
-    /// Asks the chain what the decision does to the change as recorded; raises it to the orchestration only when it
-    /// moves the change, and answers with the change as it leaves it.
+    /// An approver's sign or deny, from another door than the API's (the signed approval link): the same checks, the same
+    /// event. <paramref name="claim"/> runs once every check has passed, just before the event is raised; a result from it
+    /// refuses instead (the link was used meanwhile) and nothing is raised.
+    /// </summary>
+    internal Task<IResult> DecideApprovalAsync(
+        string changeId, Principal approver, string? seatId, string rationale, string contextPackSha256, bool approve, bool acknowledgesIrreversible,
+        DurableTaskClient client, Func<CancellationToken, Task<IResult?>> claim, CancellationToken cancellationToken)
+    {
+        var signal = ApprovalSignal.From(approver, time.GetUtcNow(), seatId, rationale, contextPackSha256, approve && acknowledgesIrreversible);
+        return approve
+            ? DecideAsync(changeId, client, RemediationChain.ApprovalSignedEvent, signal, state => signal.ToEvent(state, approve: true),
+                after => after.Stage == ChangeStage.Approval ? StatusCodes.Status200OK : StatusCodes.Status202Accepted, cancellationToken, claim)
+            : DecideAsync(changeId, client, RemediationChain.ApprovalDeniedEvent, signal, state => signal.ToEvent(state, approve: false),
+                _ => StatusCodes.Status200OK, cancellationToken, claim);
+    }
+
+    /// <summary>
+    /// Asks the chain what the decision does to the change as recorded (<see cref="ChangeDecisions"/>, the path the Teams
+    /// bot takes too); raises it to the orchestration only when it moves the change, and answers with the change as it leaves it.
     /// </summary>
     private async Task<IResult> DecideAsync(
         string changeId,
@@ -216,37 +233,35 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
         object signal,
         Func<ChangeState, ChainEvent> decision,
         Func<ChangeState, int> status,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<CancellationToken, Task<IResult?>>? claim = null)
     {
-        ArgumentNullException.ThrowIfNull(client);
         if (!ChangeId.TryParse(changeId, out var parsed))
         {
             return NotAChangeId(changeId);
         }
         var id = parsed.Value;
-        if (await changes.ViewAsync(id, cancellationToken) is not { } view)
-        {
-            return NotFound(id);
-        }
         var now = time.GetUtcNow();
-        switch (chain.Decide(view.State, decision(view.State)))
+        IResult? claimed = null;
+        Func<CancellationToken, Task<bool>>? gate = claim is null ? null : async ct => (claimed = await claim(ct)) is null;
+        switch (await decisions.DecideAsync(id, client, eventName, signal, decision, cancellationToken, gate))
         {
-            case ChainRefusal refusal:
-                return Problems.Refused(refusal, ChangeJson.Approval(view.State));
-            case ChainDuplicate duplicate:
-                return Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Already decided", duplicate.Reason, ChangeJson.Approval(view.State));
-            case ChainTransition transition:
-                var instance = await client.GetInstanceAsync(id.ToString(), getInputsAndOutputs: false, cancellationToken);
-                if (instance is not { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended })
-                {
-                    // Nothing listens for the decision: a change whose rollback window's timer already fired, or whose orchestration failed.
-                    return eventName == RemediationChain.RevertRequestedEvent && instance is { RuntimeStatus: OrchestrationRuntimeStatus.Completed }
-                        ? Problems.Refused(new ChainRefusal(RefusalCode.Expired, $"the rollback window of {id} has closed"))
-                        : Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Conflict",
-                            $"the orchestration of {id} is {instance?.RuntimeStatus.ToString().ToLowerInvariant() ?? "missing"}; nothing can be decided on it");
-                }
-                await client.RaiseEventAsync(id.ToString(), eventName, signal, cancellationToken);
-                return Results.Json(ChangeJson.Of(transition.State, [.. view.History, .. transition.History], now), statusCode: status(transition.State));
+            case ChangeDecision.Missing:
+                return NotFound(id);
+            case ChangeDecision.Refused refused:
+                return Problems.Refused(refused.Refusal, ChangeJson.Approval(refused.View.State));
+            case ChangeDecision.AlreadyDecided duplicate:
+                return Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Already decided", duplicate.Duplicate.Reason, ChangeJson.Approval(duplicate.View.State));
+            case ChangeDecision.NotListening { Status: var runtime }:
+                // Nothing listens for the decision: a change whose rollback window's timer already fired, or whose orchestration failed.
+                return eventName == RemediationChain.RevertRequestedEvent && runtime == OrchestrationRuntimeStatus.Completed
+                    ? Problems.Refused(new ChainRefusal(RefusalCode.Expired, $"the rollback window of {id} has closed"))
+                    : Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Conflict",
+                        $"the orchestration of {id} is {runtime?.ToString().ToLowerInvariant() ?? "missing"}; nothing can be decided on it");
+            case ChangeDecision.ClaimLost:
+                return claimed!;
+            case ChangeDecision.Raised raised:
+                return Results.Json(ChangeJson.Of(raised.After.State, [.. raised.View.History, .. raised.After.History], now), statusCode: status(raised.After.State));
             default:
                 return Problems.Problem(StatusCodes.Status409Conflict, "conflict", "Conflict", $"{id} cannot take that decision now");
         }
@@ -273,26 +288,6 @@ public sealed class ChangeFunctions(ChangeTable changes, ChangeChain chain, Time
     private static IResult NotAChangeId(string text) => Problems.Invalid($"'{text}' is not a change id (CHG-YYYY-MMDD-NNN)");
 
     private static IResult NotFound(ChangeId id) => Problems.NotFound($"there is no change {id}");
-
-    /// <summary>An optional JSON object body; anything else is a 400 problem.</summary>
-    private static async Task<(JsonObject? Json, IResult? Problem)> BodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength is null or 0 && request.Headers.TransferEncoding.Count == 0)
-        {
-            return (null, null);
-        }
-        try
-        {
-            var node = await JsonNode.ParseAsync(request.Body, cancellationToken: cancellationToken);
-            return node is null or JsonObject
-                ? (node as JsonObject, null)
-                : (null, Problems.Invalid("the body must be a JSON object"));
-        }
-        catch (JsonException e)
-        {
-            return (null, Problems.Invalid($"the body is not JSON: {e.Message}"));
-        }
-    }
 
     private sealed record SeatSignature(string? SeatId, string Rationale, string ContextPackSha256);
 }

@@ -115,7 +115,11 @@ public sealed class ChangeIntake(
         var instanceId = id.ToString();
         if (!await client.ScheduleOnceAsync(nameof(RemediationChain), instanceId,
             () => new ChainStart(instanceId, Wire.Json(finding), requestedBy, time.GetUtcNow(), settings.StepAttempts, settings.StepRetryInterval,
-                follows?.ToString()),
+                follows?.ToString())
+            {
+                DeliveryAttempts = settings.DeliveryAttempts,
+                DeliveryRetryInterval = settings.DeliveryRetryInterval,
+            },
             instance => !Failed(instance), cancellationToken))
         {
             return false;

@@ -9,6 +9,7 @@ using Panaptico.Core.Remediation;
 using Panaptico.Core.Remediation.Assets;
 using Panaptico.Core.Remediation.Chain;
 using Panaptico.Core.Remediation.Tickets;
+using Panaptico.Functions.Teams;
 using Panaptico.Storage.Evidence;
 using Panaptico.Storage.Remediation;
 
@@ -35,6 +36,7 @@ public sealed class RemediationActivities(
     INotifier notifier,
     PatternRegistry patterns,
     ChangeIntake intake,
+    DirectoryRouting routing,
     TimeProvider time,
     Drift.DriftRemediationHook? drift = null)
 {
@@ -74,8 +76,10 @@ public sealed class RemediationActivities(
     {
         ArgumentNullException.ThrowIfNull(start);
         var finding = Wire.Parse<Finding>(start.Finding);
+        // Directory groups are read now; a re-run finds the change opened and keeps the members its first run resolved.
+        var rules = chain.ApprovalRules is { } named ? await routing.ResolveAsync(named, CancellationToken.None) : null;
         var opened = chain.Open(ChangeId.Parse(start.ChangeId), finding, start.RequestedBy, start.OpenedAt,
-            start.Follows is { } follows ? ChangeId.Parse(follows) : null);
+            start.Follows is { } follows ? ChangeId.Parse(follows) : null, rules);
         var stored = await changes.OpenAsync(opened.State, opened.History, time.GetUtcNow(), CancellationToken.None);
         await PublishAsync(opened.Ledger, opened.Notifications);
         return Wire.Json(stored);

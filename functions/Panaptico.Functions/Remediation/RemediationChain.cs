@@ -6,6 +6,7 @@ using Panaptico.Core.Ledger;
 using Panaptico.Core.Notifications;
 using Panaptico.Core.Remediation;
 using Panaptico.Core.Remediation.Chain;
+using Panaptico.Functions.Teams;
 
 namespace Panaptico.Functions.Remediation;
 
@@ -51,11 +52,18 @@ public static class RemediationChain
             var state = run.State;
             if (state.Stage == ChangeStage.Approval)
             {
+                // The request reaches the approvers in Teams first; a decision raised meanwhile waits in the event buffer.
+                await run.DeliverAsync(TeamsDelivery.SendApprovalRequestName, TeamsDelivery.RequestStep);
                 await run.AwaitApprovalAsync();
+                await run.DeliverAsync(TeamsDelivery.UpdateApprovalCardsName, TeamsDelivery.DecidedStep);
             }
             else if (state.Stage.StepAt() is { } step)
             {
                 await run.StepAsync(step);
+                if (step == ChainStep.SendCloseOut && run.State.Stage == ChangeStage.Closed)
+                {
+                    await run.DeliverAsync(TeamsDelivery.PostCloseOutName, TeamsDelivery.CloseOutStep);
+                }
             }
             else if (state is { Stage: ChangeStage.Closed, SettledAt: null, Bundle.AvailableUntil: { } until })
             {
@@ -79,6 +87,10 @@ public static class RemediationChain
         private readonly TaskOptions _retry = TaskOptions.FromRetryPolicy(new RetryPolicy(
             Math.Max(1, start.StepAttempts), start.StepRetryInterval > TimeSpan.Zero ? start.StepRetryInterval : TimeSpan.FromSeconds(1),
             backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(5)));
+
+        private readonly TaskOptions _delivery = TaskOptions.FromRetryPolicy(new RetryPolicy(
+            Math.Max(1, start.DeliveryAttempts), start.DeliveryRetryInterval > TimeSpan.Zero ? start.DeliveryRetryInterval : TimeSpan.FromSeconds(1),
+            backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(1)));
 
         private ChainRecord? _pending;
 
@@ -109,6 +121,29 @@ public static class RemediationChain
             {
                 // A result the chain refuses would send the same step round again for ever: park the change instead.
                 Decide(new StepFailed(step, 1, $"its result was refused: {refused.Reason}", context.CurrentUtcDateTime));
+            }
+        }
+
+        /// <summary>
+        /// A Teams delivery (<see cref="TeamsDelivery"/>), retried with back-off; when every attempt failed it is recorded as
+        /// undelivered and the chain goes on: delivery never holds or loses a decision, and the HTTP API decides regardless.
+        /// </summary>
+        public async Task DeliverAsync(string activity, string step)
+        {
+            try
+            {
+                await context.CallActivityAsync<int>(activity, new TeamsDeliveryInput(State.Id.ToString(), Wire.Json(State)), _delivery);
+            }
+            catch (TaskFailedException failure)
+            {
+                try
+                {
+                    await context.CallActivityAsync<bool>(TeamsDelivery.RecordUndeliveredName, new TeamsUndelivered(State.Id.ToString(), step, Describe(failure)), _retry);
+                }
+                catch (TaskFailedException)
+                {
+                    context.CreateReplaySafeLogger(nameof(RemediationChain)).LogWarning("{Change}: {Step} undelivered, and the ledger could not record it", State.Id, step);
+                }
             }
         }
 
@@ -270,7 +305,13 @@ public sealed record ChainStart(
     DateTimeOffset OpenedAt,
     int StepAttempts,
     TimeSpan StepRetryInterval,
-    string? Follows = null);
+    string? Follows = null)
+{
+    /// <summary>Attempts of a Teams delivery before it is recorded as undelivered (the chain goes on either way).</summary>
+    public int DeliveryAttempts { get; init; } = 4;
+
+    public TimeSpan DeliveryRetryInterval { get; init; } = TimeSpan.FromSeconds(2);
+}
 
 /// <summary>An activity's input: the change as decided so far, and the decided record not yet written (<see cref="ChainRecord"/> JSON).</summary>
 public sealed record ChainStepInput(string ChangeId, string State, string? Record = null);

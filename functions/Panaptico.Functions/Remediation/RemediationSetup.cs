@@ -27,6 +27,12 @@ public sealed record RemediationSettings
 
     /// <summary>The wait before a step's first retry; it doubles on each further one (up to 5 minutes).</summary>
     public TimeSpan StepRetryInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many times a Teams delivery runs before it is recorded as undelivered and the chain goes on.</summary>
+    public int DeliveryAttempts { get; init; } = 4;
+
+    /// <summary>The wait before a delivery's first retry; it doubles on each further one (up to 1 minute).</summary>
+    public TimeSpan DeliveryRetryInterval { get; init; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>
@@ -49,6 +55,7 @@ public static class RemediationSetup
             .Validate(s => !string.IsNullOrWhiteSpace(s.DetectorId), "Remediation:DetectorId must name the detector")
             .Validate(s => s.StepAttempts >= 1, "Remediation:StepAttempts must be at least 1")
             .Validate(s => s.StepRetryInterval > TimeSpan.Zero, "Remediation:StepRetryInterval must be positive")
+            .Validate(s => s.DeliveryAttempts >= 1 && s.DeliveryRetryInterval > TimeSpan.Zero, "Remediation:DeliveryAttempts must be at least 1 and Remediation:DeliveryRetryInterval positive")
             .Validate(s => s.ScanParallelism >= 1, "Remediation:ScanParallelism must be at least 1")
             .ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<RemediationSettings>>().Value);
@@ -67,6 +74,7 @@ public static class RemediationSetup
         services.AddSingleton(sp => new ChangeIdCounter(ChangesTable(sp)));
         services.AddSingleton(sp => new OpenChangeIndex(ChangesTable(sp)));
         services.AddSingleton<ChangeIntake>();
+        services.AddSingleton<ChangeDecisions>();
         services.AddHostedService<RemediationBootstrap>();
         return services;
     }

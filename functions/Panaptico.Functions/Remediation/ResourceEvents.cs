@@ -28,9 +28,6 @@ public sealed partial class ResourceEvents(
 {
     public const string Route = "events/resources";
 
-    /// <summary>Event Grid delivers batches of at most 1 MB.</summary>
-    public const int MaxBatchBytes = 1024 * 1024 + 64 * 1024;
-
     [Function(nameof(ResourceEvents))]
     public async Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", "options", Route = Route)] HttpRequest request,
@@ -42,12 +39,12 @@ public sealed partial class ResourceEvents(
         {
             return AbuseProtectionHandshake(request);
         }
-        if (request.ContentLength > MaxBatchBytes)
+        var (body, tooLarge) = await RequestBody.ReadBytesAsync(request, BodyLimits.EventBatch, cancellationToken);
+        if (body is null)
         {
-            return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "too-large", "Batch too large", "Event Grid batches are at most 1 MB.");
+            return tooLarge!;
         }
 
-        var body = await BinaryData.FromStreamAsync(request.Body, cancellationToken);
         var parsed = Parse(request, body, out var problem);
         if (problem is not null)
         {

@@ -30,7 +30,7 @@ public static class LedgerCommands
 
     private static Option<string?> KeyOption() => new("--key")
     {
-        Description = "The log's verifier key (name+keyid+base64) or a file holding it. Without it, the key named in the export's metadata is used.",
+        Description = $"The log's verifier key: {VerifierKeyInput.Description}. Without it, the key named in the export's metadata is used.",
     };
 
     private static Command VerifyCommand()
@@ -184,10 +184,10 @@ public static class LedgerCommands
 
         try
         {
-            key = CheckpointKey.ParseVerifierKey(File.Exists(value) ? File.ReadAllText(value) : value);
+            key = VerifierKeyInput.Parse(value);
             return true;
         }
-        catch (FormatException ex)
+        catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
         {
             output.WriteLine($"FAIL: --key: {ex.Message}");
             return false;

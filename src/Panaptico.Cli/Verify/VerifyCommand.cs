@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Panaptico.Cli.Ledger;
 using Panaptico.Core.Evidence;
 using Panaptico.Core.Ledger;
 
@@ -30,7 +31,7 @@ public static class VerifyCommand
         };
         var ledgerKey = new Option<string?>("--ledger-key")
         {
-            Description = "The ledger's checkpoint verifier key to trust instead of the one named in the export's metadata",
+            Description = $"The key to trust instead of the one named in the export's metadata: {VerifierKeyInput.Description}",
         };
 
         var command = new Command("verify", "Verify a sealed evidence bundle offline: signature, manifest digest, every artifact")
@@ -58,7 +59,7 @@ public static class VerifyCommand
             reading = bundle.KeyringPath;
             keyring = Keyring.Parse(await File.ReadAllTextAsync(reading, cancellationToken));
             reading = "--ledger-key";
-            pinnedLedgerKey = ledgerKey is null ? null : CheckpointKey.ParseVerifierKey(ledgerKey);
+            pinnedLedgerKey = ledgerKey is null ? null : VerifierKeyInput.Parse(ledgerKey);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {

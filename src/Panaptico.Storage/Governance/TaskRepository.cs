@@ -109,6 +109,21 @@ public sealed class TaskRepository(GovernanceTables tables)
         }
     }
 
+    /// <summary>Why <paramref name="record"/> cannot be created in one transaction; null when it can. Asked before anything is written.</summary>
+    public static string? CannotCreate(TaskRecord record, TaskEffects? effects)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        try
+        {
+            CheckSize(record.Id, TaskRows.Layout(record).Count + TaskOutbox.Rows(record.Id, 1, effects).Count);
+            return null;
+        }
+        catch (TaskTooLargeException e)
+        {
+            return e.Message;
+        }
+    }
+
     /// <summary>Writes <paramref name="next"/> over what <paramref name="stored"/> was read as, in one guarded transaction.</summary>
     /// <exception cref="TaskConflictException">The task changed since it was read; nothing was written.</exception>
     public Task<StoredTask> SaveAsync(StoredTask stored, TaskRecord next, CancellationToken cancellationToken) =>

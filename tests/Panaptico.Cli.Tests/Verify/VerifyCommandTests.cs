@@ -18,6 +18,7 @@ public sealed class VerifyCommandTests : IDisposable
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "panaptico-verify-" + Guid.NewGuid().ToString("N"));
     private readonly LocalEcdsaSigner _signer = LocalEcdsaSigner.Generate("local/dev");
+    private readonly EcdsaCheckpointSigner _checkpointSigner = EcdsaCheckpointSigner.Generate("panaptico.test/ledger");
 
     [Fact]
     public async Task An_intact_bundle_verifies_with_exit_code_0()
@@ -151,6 +152,28 @@ public sealed class VerifyCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task The_ledger_key_is_taken_as_key_text_or_as_a_file_holding_it_like_ledger_verify_key()
+    {
+        var digest = await WriteBundleAsync();
+        var export = await WriteLedgerExportAsync(digest, tamperSeal: false);
+        var keyText = _checkpointSigner.PublicKey.ToVerifierKey();
+        var keyFile = Path.Combine(_directory, "ledger.key");
+        await File.WriteAllTextAsync(keyFile, keyText + "\n");
+        var otherKeyFile = Path.Combine(_directory, "other.key");
+        await File.WriteAllTextAsync(otherKeyFile, EcdsaCheckpointSigner.Generate("panaptico.test/ledger").PublicKey.ToVerifierKey());
+
+        var (textExit, textOutput) = await VerifyAsync(_directory, "--ledger", export, "--ledger-key", keyText);
+        var (fileExit, fileOutput) = await VerifyAsync(_directory, "--ledger", export, "--ledger-key", keyFile);
+        var (otherExit, otherOutput) = await VerifyAsync(_directory, "--ledger", export, "--ledger-key", otherKeyFile);
+
+        Assert.True(textExit == 0, textOutput);
+        Assert.True(fileExit == 0, fileOutput);
+        Assert.Contains("ok    ledger record seq 1 (bundle.sealed): included in the signed tree of size 3", fileOutput, StringComparison.Ordinal);
+        Assert.Equal(1, otherExit);
+        Assert.Contains("FAIL  ledger record seq 1 (bundle.sealed):", otherOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_ledger_export_whose_seal_record_was_rewritten_fails_and_names_the_record()
     {
         var digest = await WriteBundleAsync();
@@ -187,9 +210,8 @@ public sealed class VerifyCommandTests : IDisposable
         var r1 = LedgerRecordFormat.Seal(1, at, new LedgerEntry("evidence", "bundle.sealed", "TASK-0412", "m.alvarez", new JsonObject { ["bundleDigest"] = bundleDigest }), r0.Hash);
         var r2 = LedgerRecordFormat.Seal(2, at.AddMinutes(1), new LedgerEntry("governance", "task.completed", "TASK-0412", "m.alvarez", null), r1.Hash);
         var path = Path.Combine(_directory, "ledger.jsonl");
-        var checkpointSigner = EcdsaCheckpointSigner.Generate("panaptico.test/ledger");
         await LedgerExportFiles.WriteAsync(
-            path, LedgerExportFormat.Jsonl, new MerkleFrontier(), null, Lines(r0, r1, r2), checkpointSigner, checkpointSigner.PublicKey,
+            path, LedgerExportFormat.Jsonl, new MerkleFrontier(), null, Lines(r0, r1, r2), _checkpointSigner, _checkpointSigner.PublicKey,
             "panaptico.test/ledger", (null, null), default);
         if (tamperSeal)
         {

@@ -211,7 +211,7 @@ internal sealed class GovernanceHost : IAsyncDisposable
 
     public ValueTask DisposeAsync() => App.DisposeAsync();
 
-    private static async Task<Reply> ReplyOf(HttpResponseMessage response)
+    internal static async Task<Reply> ReplyOf(HttpResponseMessage response)
     {
         var mediaType = response.Content.Headers.ContentType?.MediaType;
         var text = await response.Content.ReadAsStringAsync();

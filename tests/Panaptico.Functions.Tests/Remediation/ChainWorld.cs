@@ -13,6 +13,8 @@ using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Graph;
+using Microsoft.Kiota.Authentication.Azure;
 using Moq;
 using Panaptico.Connectors.AzureStorage;
 using Panaptico.Core.Governance.Approvals;
@@ -25,9 +27,11 @@ using Panaptico.Core.Remediation.Chain;
 using Panaptico.Core.Remediation.Tickets;
 using Panaptico.Functions.Auth;
 using Panaptico.Functions.Remediation;
+using Panaptico.Functions.Teams;
 using Panaptico.Storage.Account;
 using Panaptico.Storage.Evidence;
 using Panaptico.Storage.Remediation;
+using Panaptico.Storage.Teams;
 using Panaptico.Testing;
 
 namespace Panaptico.Functions.Tests.Remediation;
@@ -48,6 +52,16 @@ public sealed record ChainWorldOptions
 
     /// <summary>Null: the shipped library, run through the orchestrator's own <c>[Function]</c> method.</summary>
     public PatternRegistry? Patterns { get; init; }
+
+    /// <summary>Null: the rules file shipped beside the app.</summary>
+    public ApprovalRules? Rules { get; init; }
+
+    /// <summary>The Teams settings (fakes' URLs); the default has no bot, so delivery does nothing.</summary>
+    public TeamsOptions Teams { get; init; } = new();
+
+    public int DeliveryAttempts { get; init; } = 3;
+
+    public TimeSpan DeliveryRetryInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 }
 
 /// <summary>
@@ -81,16 +95,26 @@ public sealed class ChainWorld : IAsyncDisposable
             ApprovalExpiry = options.ApprovalExpiry,
             RollbackWindow = options.RollbackWindow,
             Owners = new OwnerTaggingMap(["owner", "team"], new Dictionary<string, string> { ["platform-security"] = "platform-security@acme.example" }, "fallback@acme.example"),
-        }, ShippedRules.Value);
+        }, options.Rules ?? ShippedRules.Value);
         var settings = new RemediationSettings
         {
             DetectorId = options.DetectorId,
             StepAttempts = options.StepAttempts,
             StepRetryInterval = options.StepRetryInterval,
+            DeliveryAttempts = options.DeliveryAttempts,
+            DeliveryRetryInterval = options.DeliveryRetryInterval,
         };
+        var teams = options.Teams;
+        Graph = new GraphServiceClient(new HttpClient(), new AzureIdentityAuthenticationProvider(
+            new FixedTokenCredential(GraphToken), [teams.GraphBaseUrl.Host], scopes: ["https://graph.microsoft.com/.default"]), teams.GraphBaseUrl.ToString().TrimEnd('/'));
+        Directory = new TeamsDirectory(Graph, teams, TimeProvider.System);
+        Bot = new BotConnector(new HttpClient(), teams, TimeProvider.System);
+        Deliveries = new DeliveryLog(Storage.Tables.GetTableClient(Names.Table("teamsdeliveries")), TimeProvider.System);
+        Teams = new TeamsDelivery(teams, Bot, new ActivityFeed(Graph, teams), Directory, Deliveries, Ledger.Appender, TimeProvider.System, NullLogger<TeamsDelivery>.Instance);
+        Decisions = new ChangeDecisions(Changes, Chain);
         var intake = new ChangeIntake(Changes, new ChangeIdCounter(table), new OpenChangeIndex(table), settings, Clock, NullLogger<ChangeIntake>.Instance);
-        Activities = new RemediationActivities(Chain, Changes, Vault, Accounts, Ledger.Appender, Notifier.Object, Patterns, intake, TimeProvider.System);
-        Api = new ChangeFunctions(Changes, Chain, Clock);
+        Activities = new RemediationActivities(Chain, Changes, Vault, Accounts, Ledger.Appender, Notifier.Object, Patterns, intake, new DirectoryRouting(Directory), TimeProvider.System);
+        Api = new ChangeFunctions(Changes, Decisions, Clock);
         Scan = new ViolationScan(intake, Accounts, Patterns, settings, NullLogger<ViolationScan>.Instance);
         Events = new ResourceEvents(intake, Accounts, Patterns, settings, TimeProvider.System, NullLogger<ResourceEvents>.Instance);
     }
@@ -113,6 +137,13 @@ public sealed class ChainWorld : IAsyncDisposable
     public Mock<INotifier> Notifier { get; } = new();
     public ConcurrentQueue<Notification> Notifications { get; } = new();
     public RemediationActivities Activities { get; }
+    public const string GraphToken = "graph-token-for-tests";
+    public GraphServiceClient Graph { get; }
+    public TeamsDirectory Directory { get; }
+    public BotConnector Bot { get; }
+    public DeliveryLog Deliveries { get; }
+    public TeamsDelivery Teams { get; }
+    public ChangeDecisions Decisions { get; }
     public ChangeFunctions Api { get; }
     public ViolationScan Scan { get; }
     public ResourceEvents Events { get; }
@@ -129,6 +160,7 @@ public sealed class ChainWorld : IAsyncDisposable
             .Returns(Task.CompletedTask);
         await world.Changes.EnsureCreatedAsync(CancellationToken.None);
         await world.Vault.EnsureCreatedAsync(CancellationToken.None);
+        await world.Deliveries.EnsureCreatedAsync(CancellationToken.None);
         world.Host = await InMemoryDurableHost.StartAsync(registry =>
         {
             if (options.Patterns is { } patterns)
@@ -140,6 +172,7 @@ public sealed class ChainWorld : IAsyncDisposable
                 registry.AddOrchestratorFunc<ChainStart, string>(nameof(RemediationChain), (context, _) => RemediationChain.RunOrchestrator(context));
             }
             FunctionActivity.AddAll(registry, world.Activities, () => world.Client);
+            FunctionActivity.AddAll(registry, world.Teams, () => world.Client);
         });
         return world;
     }
@@ -148,6 +181,7 @@ public sealed class ChainWorld : IAsyncDisposable
     {
         await Host.DisposeAsync();
         await _http.DisposeAsync();
+        Bot.Dispose();
     }
 
     /// <summary>
@@ -453,4 +487,14 @@ public sealed class CountingConnector(IStorageAccountConnector inner) : IStorage
     }
 
     public int WritesTo(AssetId asset) => Writes.Count(w => w.Asset == asset);
+}
+
+/// <summary>A credential that hands out one fixed token: what the fake Graph expects in the Authorization header.</summary>
+public sealed class FixedTokenCredential(string token) : Azure.Core.TokenCredential
+{
+    public override Azure.Core.AccessToken GetToken(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+        new(token, DateTimeOffset.UtcNow.AddHours(1));
+
+    public override ValueTask<Azure.Core.AccessToken> GetTokenAsync(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(GetToken(requestContext, cancellationToken));
 }

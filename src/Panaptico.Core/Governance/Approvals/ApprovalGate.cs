@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Ledger;
+using Panaptico.Core.Limits;
 using Panaptico.Core.Notifications;
 
 namespace Panaptico.Core.Governance.Approvals;
@@ -182,6 +183,11 @@ public static class ApprovalGate
             return Decision.Refuse(RefusalCode.Invalid, "say why the context pack changed");
         }
 
+        if (TextLimits.TooLong("reason", reason, TextLimits.Prose) is { } tooLong)
+        {
+            return Decision.Refuse(RefusalCode.Invalid, tooLong);
+        }
+
         if (pack.Problem() is { } problem)
         {
             return Decision.Refuse(RefusalCode.Invalid, problem);
@@ -314,6 +320,11 @@ public static class ApprovalGate
         if (string.IsNullOrWhiteSpace(rationale))
         {
             return Decision.Refuse(RefusalCode.Invalid, "a rationale is required to approve or deny");
+        }
+
+        if (TextLimits.TooLong("rationale", rationale, TextLimits.Prose) is { } tooLong)
+        {
+            return Decision.Refuse(RefusalCode.Invalid, tooLong);
         }
 
         if (!approver.IsIn(Role.Approver))

@@ -46,6 +46,12 @@ public enum ApprovalVerdict
 /// <summary>Who may fill a seat, resolved from the rules when routed: a named person or a group with its members then.</summary>
 public sealed record ApproverRef(ApproverKind Kind, string Id, string Name, string? Title, ImmutableArray<string> Members)
 {
+    /// <summary>The Entra group a directory group's <see cref="Members"/> were read from; null for a group the rules list.</summary>
+    public string? DirectoryGroupId { get; init; }
+
+    /// <summary>When a directory group's members were read (the seat keeps whom it resolved and when).</summary>
+    public DateTimeOffset? ResolvedAt { get; init; }
+
     public bool Admits(string principalId) => Members.Contains(principalId);
 }
 

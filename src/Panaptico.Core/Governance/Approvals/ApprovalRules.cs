@@ -38,6 +38,14 @@ public sealed record ApprovalRules(
         return new RulesReader(document ?? new ApprovalRulesDocument()).Read();
     }
 
+    /// <summary>The groups whose members the directory holds (<c>directoryGroup</c> in the rules): group id → Entra group id.</summary>
+    public IEnumerable<(string GroupId, string DirectoryGroupId)> DirectoryGroups =>
+        Groups.Values.Where(g => g.DirectoryGroupId is not null).Select(g => (g.Id, g.DirectoryGroupId!));
+
+    /// <summary>These rules with a directory group's members as the directory answered them, and when.</summary>
+    public ApprovalRules WithDirectoryMembers(string groupId, IEnumerable<string> members, DateTimeOffset resolvedAt) =>
+        this with { Groups = Groups.SetItem(groupId, Groups[groupId] with { Members = [.. members], ResolvedAt = resolvedAt }) };
+
     /// <summary>Resolves a rule's target for a change in <paramref name="domain"/>; null with the problem when it cannot.</summary>
     internal ApproverRef? Resolve(ApproverTarget target, string domain, out string? problem)
     {
@@ -79,9 +87,9 @@ public sealed record ApprovalRules(
             foreach (var (id, group) in document.Groups ?? [])
             {
                 var members = group?.Members ?? [];
-                if (members.Count == 0)
+                if (members.Count == 0 && string.IsNullOrWhiteSpace(group?.DirectoryGroup))
                 {
-                    _problems.Add($"group '{id}' has no members");
+                    _problems.Add($"group '{id}' has no members (list them, or name its Entra group as directoryGroup)");
                 }
 
                 foreach (var member in members.Where(m => !principals.ContainsKey(m)))
@@ -89,7 +97,10 @@ public sealed record ApprovalRules(
                     _problems.Add($"group '{id}': member '{member}' is not declared under principals");
                 }
 
-                groups[id] = new ApproverRef(ApproverKind.Group, id, group?.Name ?? id, null, [.. members]);
+                groups[id] = new ApproverRef(ApproverKind.Group, id, group?.Name ?? id, null, [.. members])
+                {
+                    DirectoryGroupId = string.IsNullOrWhiteSpace(group?.DirectoryGroup) ? null : group!.DirectoryGroup,
+                };
             }
 
             var owners = ImmutableDictionary.CreateBuilder<string, ImmutableDictionary<string, string>>();

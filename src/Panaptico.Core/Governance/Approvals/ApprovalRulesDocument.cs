@@ -29,6 +29,9 @@ internal sealed class GroupDocument
     public string? Name { get; set; }
 
     public List<string>? Members { get; set; }
+
+    /// <summary>An Entra group whose members are read from the directory when a seat is routed to it.</summary>
+    public string? DirectoryGroup { get; set; }
 }
 
 internal sealed class RuleDocument

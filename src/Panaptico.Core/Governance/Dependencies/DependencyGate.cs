@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Panaptico.Core.Governance.Tasks;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Ledger;
+using Panaptico.Core.Limits;
 using Panaptico.Core.Notifications;
 
 namespace Panaptico.Core.Governance.Dependencies;
@@ -24,6 +25,11 @@ public static class DependencyGate
         if (string.IsNullOrWhiteSpace(reason))
         {
             return Decision.Refuse(RefusalCode.Invalid, "a reason is required");
+        }
+
+        if (TextLimits.TooLong("reason", reason, TextLimits.Prose) is { } tooLong)
+        {
+            return Decision.Refuse(RefusalCode.Invalid, tooLong);
         }
 
         var edge = new DependencyEdge(upstream.Id, downstream.Id);

@@ -1,8 +1,10 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Panaptico.Core.Canonical;
+using Panaptico.Core.Evidence;
 using Panaptico.Core.Governance.Tasks;
 using Panaptico.Core.Identity;
+using Panaptico.Core.Limits;
 using Panaptico.Core.Notifications;
 
 namespace Panaptico.Core.Governance.EvidenceGates;
@@ -161,6 +163,11 @@ public static class EvidenceGate
             return Decision.Refuse(RefusalCode.Invalid, "an artifact needs a file name, a media type and at least one byte");
         }
 
+        if (ArtifactName.Problem(content.FileName) is { } badName)
+        {
+            return Decision.Refuse(RefusalCode.Invalid, badName);
+        }
+
         if (requirement is { Kind: EvidenceKind.TelemetryWindow, WindowStartedAt: null })
         {
             return Decision.Refuse(RefusalCode.Conflict, $"the '{requirementId}' telemetry window has not started; start it when the bake starts");
@@ -264,6 +271,11 @@ public static class EvidenceGate
         if (string.IsNullOrWhiteSpace(reason))
         {
             return Decision.Refuse(RefusalCode.Invalid, "a reason is required");
+        }
+
+        if (TextLimits.TooLong("reason", reason, TextLimits.Prose) is { } tooLong)
+        {
+            return Decision.Refuse(RefusalCode.Invalid, tooLong);
         }
 
         return record.Task.State is TaskState.Active or TaskState.Held

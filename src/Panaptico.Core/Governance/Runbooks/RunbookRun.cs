@@ -5,6 +5,7 @@ using Panaptico.Core.Governance.EvidenceGates;
 using Panaptico.Core.Governance.Tasks;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Ledger;
+using Panaptico.Core.Limits;
 using Panaptico.Core.Notifications;
 
 namespace Panaptico.Core.Governance.Runbooks;
@@ -108,6 +109,11 @@ public static class RunbookRun
         if (result == RunbookResult.Fail && string.IsNullOrWhiteSpace(note))
         {
             return Decision.Refuse(RefusalCode.Invalid, "a Fail needs a note saying what is wrong; it becomes the sub-task");
+        }
+
+        if (TextLimits.TooLong("note", note, TextLimits.Prose) is { } tooLong)
+        {
+            return Decision.Refuse(RefusalCode.Invalid, tooLong);
         }
 
         var observed = runbook.PullOf(stepNumber)?.Items.First(i => i.ItemId == itemId).Observed ?? ImmutableSortedDictionary<string, string>.Empty;

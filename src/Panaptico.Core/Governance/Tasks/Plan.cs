@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Panaptico.Core.Identity;
+using Panaptico.Core.Limits;
 
 namespace Panaptico.Core.Governance.Tasks;
 
@@ -19,6 +20,11 @@ public sealed record Plan(string Id, string Title, string OwnerId, ImmutableArra
         if (string.IsNullOrWhiteSpace(id) || string.IsNullOrWhiteSpace(title))
         {
             return Decision.Refuse(RefusalCode.Invalid, "a plan needs an id and a title");
+        }
+
+        if (TextLimits.TooLong("title", title, TextLimits.Title) is { } tooLong)
+        {
+            return Decision.Refuse(RefusalCode.Invalid, tooLong);
         }
 
         if (waves.Count == 0)

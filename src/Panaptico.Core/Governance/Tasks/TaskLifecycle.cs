@@ -9,6 +9,7 @@ using Panaptico.Core.Governance.EvidenceGates;
 using Panaptico.Core.Governance.Runbooks;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Ledger;
+using Panaptico.Core.Limits;
 
 namespace Panaptico.Core.Governance.Tasks;
 
@@ -29,6 +30,11 @@ public static class TaskLifecycle
         if (string.IsNullOrWhiteSpace(spec.Id) || string.IsNullOrWhiteSpace(spec.Title) || string.IsNullOrWhiteSpace(spec.OwnerId))
         {
             return Decision.Refuse(RefusalCode.Invalid, "a task needs an id, a title and an owner");
+        }
+
+        if ((TextLimits.TooLong("title", spec.Title, TextLimits.Title) ?? TextLimits.TooLong("ownerId", spec.OwnerId, TextLimits.Name)) is { } tooLong)
+        {
+            return Decision.Refuse(RefusalCode.Invalid, tooLong);
         }
 
         if (spec.PlanId != plan.Id || plan.FindWave(spec.WaveId) is null)
@@ -319,6 +325,11 @@ public static class TaskLifecycle
         if (string.IsNullOrWhiteSpace(reason))
         {
             return Decision.Refuse(RefusalCode.Invalid, "a reason is required for every transition");
+        }
+
+        if (TextLimits.TooLong("reason", reason, TextLimits.Prose) is { } tooLong)
+        {
+            return Decision.Refuse(RefusalCode.Invalid, tooLong);
         }
 
         if (allowed.Contains(record.Task.State))

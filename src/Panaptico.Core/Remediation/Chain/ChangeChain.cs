@@ -44,12 +44,16 @@ public sealed class ChangeChain
 
     public RemediationPolicy Policy => _policy;
 
+    /// <summary>The routing rules a change is routed by (null: one tap decides); read when asked.</summary>
+    public ApprovalRules? ApprovalRules => _approvalRules?.Invoke();
+
     /// <summary>
     /// Opens a change for a finding: the ticket, the plan, and the approval route. Production (or irreversible)
     /// changes wait for an approver until the expiry timer; others are approved by policy and go straight to backup.
     /// </summary>
     /// <param name="follows">The rolled-back change whose violation this one opens again; such a change always waits for a person.</param>
-    public ChainTransition Open(ChangeId id, Finding finding, string requestedBy, DateTimeOffset at, ChangeId? follows = null)
+    /// <param name="rules">The rules to route by, with their directory groups' members read (null: the chain's own).</param>
+    public ChainTransition Open(ChangeId id, Finding finding, string requestedBy, DateTimeOffset at, ChangeId? follows = null, ApprovalRules? rules = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(requestedBy);
         var pattern = _patterns[finding.PatternId];
@@ -94,9 +98,9 @@ public sealed class ChangeChain
         {
             var expires = at + _policy.ApprovalExpiry;
             var approvers = ticket.Owner;
-            if (_approvalRules is not null)
+            if ((rules ?? _approvalRules?.Invoke()) is { } routing)
             {
-                var routed = ApprovalGate.Route(_approvalRules(), ApprovalRequestOf(step.State, pattern, expires), SystemActor, at);
+                var routed = ApprovalGate.Route(routing, ApprovalRequestOf(step.State, pattern, expires), SystemActor, at);
                 if (!routed.IsAccepted)
                 {
                     var why = $"approval cannot be routed: {routed.Refusal.Message}";
