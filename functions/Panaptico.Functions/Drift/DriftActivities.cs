@@ -184,7 +184,8 @@ public sealed class DriftActivities(
         var at = outcome["at"]!.GetValue<DateTimeOffset>();
         var entry = outcome["ledger"]!;
         await ledger.AppendAsync(new LedgerEntry(ImplementationGraph.LedgerStream, entry["kind"]!.GetValue<string>(), entry["subject"]!.GetValue<string>(),
-            entry["actor"]!.GetValue<string>(), entry["data"]?.DeepClone() as JsonObject) { EntryId = entry["entryId"]!.GetValue<string>() }, CancellationToken.None);
+            entry["actor"]!.GetValue<string>(), entry["data"]?.DeepClone() as JsonObject)
+        { EntryId = entry["entryId"]!.GetValue<string>() }, CancellationToken.None);
         await sweeps.SaveSweepAsync(new StoredSweep(sweepId, at, (JsonObject)outcome["record"]!.DeepClone()), CancellationToken.None);
         foreach (var row in outcome["rows"]!.AsArray().OfType<JsonObject>())
         {
@@ -244,7 +245,8 @@ public sealed class DriftActivities(
             ["owner"] = action.Target,
             ["changeRecordDue"] = hold.Due,
             ["fields"] = new JsonArray([.. action.Fields.Select(f => (JsonNode)f)]),
-        }) { EntryId = $"drift/{action.Key}" }, CancellationToken.None);
+        })
+        { EntryId = $"drift/{action.Key}" }, CancellationToken.None);
         return taskId;
     }
 
@@ -276,7 +278,8 @@ public sealed class DriftActivities(
             ["row"] = action.RowId,
             ["connector"] = connector?.Kind,
             ["detail"] = outcome.Detail,
-        }) { EntryId = $"drift/{action.Key}" }, CancellationToken.None);
+        })
+        { EntryId = $"drift/{action.Key}" }, CancellationToken.None);
         return outcome.Detail;
     }
 
@@ -288,7 +291,8 @@ public sealed class DriftActivities(
             ["row"] = action.RowId,
             ["class"] = action.Class,
             ["fields"] = new JsonArray([.. action.Fields.Select(f => (JsonNode)f)]),
-        }) { NotificationId = $"drift/{action.Key}" }, CancellationToken.None);
+        })
+        { NotificationId = $"drift/{action.Key}" }, CancellationToken.None);
         return $"paged {action.Target}";
     }
 
@@ -314,7 +318,8 @@ public sealed class DriftActivities(
         }
         var data = new JsonObject { ["task"] = hold.TaskId, ["row"] = hold.RowId, ["due"] = hold.Due, ["objects"] = new JsonArray([.. hold.Objects.Select(o => (JsonNode)o)]) };
         await notifier.NotifyAsync(new Notification("drift.escalated", hold.Owner, $"No change record for {hold.TaskId}",
-            $"{hold.TaskId}: no change record arrived by {hold.Due:O}", data) { NotificationId = $"drift/escalate/{hold.TaskId}" }, CancellationToken.None);
+            $"{hold.TaskId}: no change record arrived by {hold.Due:O}", data)
+        { NotificationId = $"drift/escalate/{hold.TaskId}" }, CancellationToken.None);
         await ledger.AppendAsync(new LedgerEntry(ImplementationGraph.LedgerStream, "drift.task-escalated", hold.TaskId, settings.ActorId, data)
         { EntryId = $"drift/escalate/{hold.TaskId}" }, CancellationToken.None);
         return "escalated";
