@@ -110,6 +110,7 @@ var names = {
   app: 'func-${namePrefix}-${token}'
   workspace: 'log-${namePrefix}-${token}'
   appInsights: 'appi-${namePrefix}-${token}'
+  driftTopic: 'evgt-drift-${namePrefix}-${token}'
 }
 var deploymentContainerName = 'app-package'
 var deadLetterContainerName = 'eventgrid-deadletter'
@@ -164,6 +165,15 @@ module keyVault 'modules/keyVault.bicep' = {
   }
 }
 
+module driftTopic 'modules/driftTopic.bicep' = {
+  name: 'driftTopic'
+  params: {
+    location: location
+    topicName: names.driftTopic
+    tags: tags
+  }
+}
+
 module functionApp 'modules/functionApp.bicep' = {
   name: 'functionApp'
   params: {
@@ -181,6 +191,7 @@ module functionApp 'modules/functionApp.bicep' = {
     signingKeyName: keyVault.outputs.signingKeyName
     ledgerCheckpointSecretName: ledgerCheckpointSecretName
     heartbeatSchedule: heartbeatSchedule
+    driftTopicEndpoint: driftTopic.outputs.endpoint
     entraTenantId: entraTenantId
     entraClientId: entraClientId
     authExcludedPaths: [resourceEventsPath, botMessagesPath]
@@ -196,9 +207,10 @@ module roleAssignments 'modules/roleAssignments.bicep' = {
     vaultName: names.vault
     signingKeyName: signingKeyName
     appInsightsName: names.appInsights
+    driftTopicName: names.driftTopic
   }
   // Names are passed as known values (so what-if can predict the assignments); the order comes from here.
-  dependsOn: [functionApp, storage, keyVault, monitoring]
+  dependsOn: [functionApp, storage, keyVault, monitoring, driftTopic]
 }
 
 module eventGrid 'modules/eventGrid.bicep' = if (deployEventSubscriptions) {
@@ -212,9 +224,10 @@ module eventGrid 'modules/eventGrid.bicep' = if (deployEventSubscriptions) {
     watchResourceGroup: watchResourceGroup
     deadLetterContainerName: deadLetterContainerName
     ignoredContainers: [deploymentContainerName, deadLetterContainerName]
+    driftTopicName: names.driftTopic
     tags: tags
   }
-  dependsOn: [functionApp, storage]
+  dependsOn: [functionApp, storage, driftTopic]
 }
 
 @description('Function app name.')

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Panaptico.Functions.ApprovalLinks;
 using Panaptico.Functions.Audit;
 using Panaptico.Functions.Auth;
+using Panaptico.Functions.Drift;
 using Panaptico.Functions.Governance;
 using Panaptico.Functions.Heartbeat;
 using Panaptico.Functions.Hosting;
@@ -29,6 +30,7 @@ public static class FunctionApp
         services.AddGovernance(configuration);
         services.AddAuditApi(configuration);
         services.AddRemediation(configuration);
+        services.AddDrift(configuration);
         services.AddApprovalLinks(configuration);
         services.AddTeams(configuration);
     }

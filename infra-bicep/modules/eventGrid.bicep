@@ -35,6 +35,9 @@ param deadLetterContainerName string
 @description('Containers whose blob events are not delivered (app package, dead letters).')
 param ignoredContainers string[]
 
+@description('Custom topic of drift events, delivered back to the same function (CloudEvents schema).')
+param driftTopicName string
+
 @description('Tags for every resource.')
 param tags object
 
@@ -177,6 +180,28 @@ resource resourceEvents 'Microsoft.EventGrid/systemTopics/eventSubscriptions@202
     deadLetterWithResourceIdentity: deadLetter
   }
   dependsOn: [groupTopicDeadLetterAccess]
+}
+
+resource driftTopic 'Microsoft.EventGrid/topics@2025-02-15' existing = {
+  name: driftTopicName
+}
+
+// Drift and classification events come back to ResourceEvents, as the standalone host delivers them to itself.
+// CloudEvents schema: Event Grid validates the endpoint with the OPTIONS abuse-protection handshake.
+resource driftEvents 'Microsoft.EventGrid/topics/eventSubscriptions@2025-02-15' = {
+  parent: driftTopic
+  name: 'drift-events-to-${toLower(functionName)}'
+  properties: {
+    eventDeliverySchema: 'CloudEventSchemaV1_0'
+    destination: destination
+    filter: {
+      includedEventTypes: [
+        'Panaptico.Drift.Drifted'
+        'Panaptico.Drift.Classified'
+      ]
+    }
+    retryPolicy: retryPolicy
+  }
 }
 
 output storageTopicName string = storageTopic.name

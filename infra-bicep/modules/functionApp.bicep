@@ -58,6 +58,9 @@ param ledgerCheckpointSecretName string
 @description('Six-field NCRONTAB schedule for the Heartbeat timer (its trigger reads %HeartbeatSchedule%).')
 param heartbeatSchedule string
 
+@description('Endpoint of the custom topic drift CloudEvents are published to.')
+param driftTopicEndpoint string
+
 @description('Entra ID tenant that issues tokens for the app.')
 param entraTenantId string
 
@@ -145,6 +148,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         // the worker's own defaults do not reach it, so every such setting is set here.
         { name: 'HeartbeatSchedule', value: heartbeatSchedule }
         { name: 'ViolationScanSchedule', value: '0 * * * * *' }
+        { name: 'DriftSweepSchedule', value: '0 * * * * *' }
+        // Drift events go to the custom topic (published with the app's identity); its subscription delivers them
+        // back to ResourceEvents, so the same function consumes them here and standalone.
+        { name: 'Drift__EventGrid__TopicEndpoint', value: driftTopicEndpoint }
       ]
     }
   }

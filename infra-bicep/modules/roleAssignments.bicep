@@ -17,6 +17,9 @@ param signingKeyName string
 @description('Application Insights component the app sends telemetry to.')
 param appInsightsName string
 
+@description('Custom Event Grid topic the app publishes drift events to.')
+param driftTopicName string
+
 // Built-in role definition ids (the same in every cloud and tenant).
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -25,6 +28,7 @@ var roles = {
   keyVaultCryptoUser: '12338af0-0e69-4776-bea7-57ae8d297424'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7'
 }
 
 resource functionApp 'Microsoft.Web/sites@2024-04-01' existing = {
@@ -49,6 +53,10 @@ resource signingKey 'Microsoft.KeyVault/vaults/keys@2024-11-01' existing = {
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
+}
+
+resource driftTopic 'Microsoft.EventGrid/topics@2025-02-15' existing = {
+  name: driftTopicName
 }
 
 // Owner, not Contributor: it is the role the Functions host documents for an identity-based AzureWebJobsStorage
@@ -130,5 +138,17 @@ resource telemetryAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
       roles.monitoringMetricsPublisher
     )
     description: 'Send telemetry with Entra ID (APPLICATIONINSIGHTS_AUTHENTICATION_STRING); the component accepts no key.'
+  }
+}
+
+// Scoped to the one topic: publish drift and classification CloudEvents (the topic takes no keys).
+resource driftTopicAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(driftTopic.id, functionApp.id, roles.eventGridDataSender)
+  scope: driftTopic
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.eventGridDataSender)
+    description: 'Publish drift and classification CloudEvents to the drift topic (local auth is off).'
   }
 }

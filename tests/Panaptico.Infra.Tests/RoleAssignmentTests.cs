@@ -25,6 +25,8 @@ public sealed class RoleAssignmentTests
             "the platform resolves the Ledger__CheckpointKeyPem Key Vault reference with the app's identity"),
         new("3913510d-42f4-4e42-8a64-420c390055eb", "Monitoring Metrics Publisher", FunctionApp, "Microsoft.Insights/components",
             "telemetry with Entra ID (APPLICATIONINSIGHTS_AUTHENTICATION_STRING); the component takes no key"),
+        new("d5a91429-5739-47e2-a06b-3470a27159e7", "EventGrid Data Sender", FunctionApp, "Microsoft.EventGrid/topics",
+            "DriftEventPublisher publishes every drift and classification as a CloudEvent to the drift topic (local auth is off)"),
         new("ba92f5b4-2d11-453d-a403-e96b0029c9fe", "Storage Blob Data Contributor", EventGridTopic, "Microsoft.Storage/storageAccounts/blobServices/containers",
             "Event Grid dead-letters undeliverable events to the eventgrid-deadletter container (the account takes no keys)"),
     ];

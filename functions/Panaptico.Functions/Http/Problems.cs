@@ -114,6 +114,26 @@ public static class Problems
         return Problem(status, code, title, refusal.Reason, members.Count > 0 ? members : null);
     }
 
+    // ---- Drift: the domain's refusal of a graph, a snapshot, a source record ----------------------------------------
+
+    /// <summary>A drift input refused by the domain: its problems (each naming its line or path) in words and as data.</summary>
+    public static IResult Refused(Core.Drift.DriftInputException refusal)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        var data = new JsonObject
+        {
+            ["driftCode"] = refusal.Code,
+            ["problems"] = new JsonArray([.. refusal.Problems.Select(p => (JsonNode?)p)]),
+        };
+        var detail = string.Join("; ", refusal.Problems);
+        return refusal.Code switch
+        {
+            Core.Drift.DriftCodes.VersionConflict => Conflict(detail, data),
+            Core.Drift.DriftCodes.UnknownObject => Problem(StatusCodes.Status404NotFound, "not-found", "Not found", detail, data),
+            _ => Invalid(detail, data),
+        };
+    }
+
     // ---- Request reading helpers shared by the functions ------------------------------------------------------------
 
     /// <summary>A sha256 from a route: lowercase hex, accepting uppercase since hashes get copied from everywhere.</summary>

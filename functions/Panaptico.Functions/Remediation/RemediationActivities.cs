@@ -38,7 +38,8 @@ public sealed class RemediationActivities(
     PatternRegistry patterns,
     ChangeIntake intake,
     DirectoryRouting routing,
-    TimeProvider time)
+    TimeProvider time,
+    Drift.DriftRemediationHook? drift = null)
 {
     public const string OpenTicketName = "ChangeOpenTicket";
     public const string TakeBackupName = "ChangeTakeBackup";
@@ -144,6 +145,11 @@ public sealed class RemediationActivities(
     {
         var state = await EnterAsync(input);
         await notifier.NotifyAsync(ChangeChain.CloseOutNotification(state), CancellationToken.None);
+        // The chain has closed the change: its fields' new values become intent in the drift graph.
+        if (drift is not null)
+        {
+            await drift.OnChangeRecordedAsync(state, CancellationToken.None);
+        }
         return Wire.Json(new CloseOutSent(time.GetUtcNow()));
     });
 

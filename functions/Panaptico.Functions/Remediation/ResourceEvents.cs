@@ -9,6 +9,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Panaptico.Core.Remediation;
 using Panaptico.Core.Remediation.Assets;
+using Panaptico.Functions.Drift;
 using Panaptico.Functions.Http;
 using Panaptico.Storage.Remediation;
 
@@ -22,7 +23,8 @@ namespace Panaptico.Functions.Remediation;
 /// (authLevel Function) is what the subscription's endpoint carries.
 /// </summary>
 public sealed partial class ResourceEvents(
-    ChangeIntake intake, GovernedAccounts accounts, PatternRegistry patterns, RemediationSettings settings, TimeProvider time, ILogger<ResourceEvents> logger)
+    ChangeIntake intake, GovernedAccounts accounts, PatternRegistry patterns, RemediationSettings settings, TimeProvider time,
+    ILogger<ResourceEvents> logger, DriftEventSink? drift = null)
 {
     public const string Route = "events/resources";
 
@@ -53,9 +55,14 @@ public sealed partial class ResourceEvents(
             return Results.Json(new JsonObject { ["validationResponse"] = code });
         }
         var opened = 0;
-        foreach (var (topic, subject, type) in parsed.Events)
+        foreach (var e in parsed.Events)
         {
-            opened += await RecheckAsync(client, topic, subject, type, cancellationToken);
+            // Drift's own events and the change sources it reads are the drift feature's; the rest re-check assets.
+            if (drift is not null && await drift.TryConsumeAsync(e.Id, e.Type, e.Subject, e.Data, cancellationToken))
+            {
+                continue;
+            }
+            opened += await RecheckAsync(client, e.Topic, e.Subject, e.Type, cancellationToken);
         }
         logger.LogInformation("{Events} resource events, {Opened} changes opened", parsed.Events.Count, opened);
         return Results.Ok();
@@ -155,14 +162,14 @@ public sealed partial class ResourceEvents(
         {
             if (isCloudEvents)
             {
-                return new Delivery(null, [.. CloudEvent.ParseMany(body, skipValidation: false).Select(e => (e.Source ?? "", e.Subject ?? "", e.Type))]);
+                return new Delivery(null, [.. CloudEvent.ParseMany(body, skipValidation: false).Select(e => new Delivered(e.Id, e.Source ?? "", e.Subject ?? "", e.Type, e.Data))]);
             }
             var events = EventGridEvent.ParseMany(body);
             if (events.Length > 0 && events[0].TryGetSystemEventData(out var system) && system is SubscriptionValidationEventData validation)
             {
                 return new Delivery(validation.ValidationCode, []);
             }
-            return new Delivery(null, [.. events.Select(e => (e.Topic ?? "", e.Subject ?? "", e.EventType))]);
+            return new Delivery(null, [.. events.Select(e => new Delivered(e.Id, e.Topic ?? "", e.Subject ?? "", e.EventType, e.Data))]);
         }
         catch (Exception e) when (e is ArgumentException or JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
         {
@@ -171,7 +178,9 @@ public sealed partial class ResourceEvents(
         }
     }
 
-    private sealed record Delivery(string? Validation, IReadOnlyList<(string Topic, string Subject, string Type)> Events)
+    private sealed record Delivered(string Id, string Topic, string Subject, string Type, BinaryData? Data);
+
+    private sealed record Delivery(string? Validation, IReadOnlyList<Delivered> Events)
     {
         public static readonly Delivery None = new(null, []);
     }

@@ -19,12 +19,13 @@ public sealed record BundleManifest
     public required BundleSignerRef Signer { get; init; }
 }
 
-/// <param name="Kind">"task" or "change".</param>
+/// <param name="Kind">"task", "change" or "drift" (a forensic bundle of one drift feed row).</param>
 /// <param name="Id">e.g. "TASK-0412" or "CHG-2026-0418-114".</param>
 public sealed record BundleSubject(string Kind, string Id)
 {
     public const string Task = "task";
     public const string Change = "change";
+    public const string Drift = "drift";
 
     public override string ToString() => $"{Kind}:{Id}";
 }

@@ -55,9 +55,9 @@ public sealed class BundleSealer(IBundleSigner signer, TimeProvider time)
     private static void Validate(SealRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Subject is not { Kind: BundleSubject.Task or BundleSubject.Change } || string.IsNullOrWhiteSpace(request.Subject.Id))
+        if (request.Subject is not { Kind: BundleSubject.Task or BundleSubject.Change or BundleSubject.Drift } || string.IsNullOrWhiteSpace(request.Subject.Id))
         {
-            throw new ArgumentException($"subject must be a task or change with an id, not '{request.Subject}'", nameof(request));
+            throw new ArgumentException($"subject must be a task, change or drift row with an id, not '{request.Subject}'", nameof(request));
         }
 
         foreach (var artifact in request.Artifacts)

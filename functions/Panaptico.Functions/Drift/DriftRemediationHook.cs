@@ -1,0 +1,26 @@
+using Panaptico.Core.Drift;
+using Panaptico.Core.Remediation.Chain;
+
+namespace Panaptico.Functions.Drift;
+
+/// <summary>
+/// Our own remediation feeds the graph: when the chain closes a change, the fields it changed take the change as their
+/// reason of record (<see cref="RemediationIntent.FromClosedChange"/>), once per change, so the next sweep sees the
+/// fix as intended rather than as drift.
+/// </summary>
+public sealed class DriftRemediationHook(DriftGraph graphs, DriftSettings settings)
+{
+    public async Task OnChangeRecordedAsync(ChangeState state, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Stage != ChangeStage.Closed)
+        {
+            return;
+        }
+        var graph = await graphs.ReadAsync(cancellationToken);
+        if (RemediationIntent.FromClosedChange(state, graph) is { } change)
+        {
+            await graphs.ApplyAsync($"remediation/{state.Id}", change, settings.ActorId, expectedVersion: null, cancellationToken);
+        }
+    }
+}
