@@ -245,8 +245,13 @@ internal sealed class DriftWalkthrough(
             ["observedAt"] = at.ToString("O"),
             ["state"] = new JsonObject
             {
-                ["name"] = "REPORTING_WH", ["size"] = "X-Large", ["autoSuspend"] = 600, ["autoResume"] = true,
-                ["minClusterCount"] = 1, ["maxClusterCount"] = 3, ["scalingPolicy"] = "STANDARD",
+                ["name"] = "REPORTING_WH",
+                ["size"] = "X-Large",
+                ["autoSuspend"] = 600,
+                ["autoResume"] = true,
+                ["minClusterCount"] = 1,
+                ["maxClusterCount"] = 3,
+                ["scalingPolicy"] = "STANDARD",
             },
         };
         using var content = new StringContent(snapshot.ToJsonString(), Encoding.UTF8, "application/json");
