@@ -43,7 +43,10 @@ public sealed class DriftActionsOverHttpTests
         await using var world = await DriftWorld.StartAsync();
         var warehouse = new JsonObject
         {
-            ["id"] = "snowflake/warehouse/REPORTING_WH", ["kind"] = "warehouse", ["system"] = "snowflake", ["connector"] = SnapshotDriftConnector.ConnectorKind,
+            ["id"] = "snowflake/warehouse/REPORTING_WH",
+            ["kind"] = "warehouse",
+            ["system"] = "snowflake",
+            ["connector"] = SnapshotDriftConnector.ConnectorKind,
             ["scope"] = "account/acme",
             ["owner"] = new JsonObject { ["team"] = "data-platform", ["onCall"] = "oncall-data", ["approverOfRecord"] = "rlee" },
             ["fields"] = new JsonObject { ["size"] = new JsonObject { ["value"] = "Large", ["reason"] = new JsonObject { ["kind"] = "terraform-run", ["id"] = "run-1" } } },
