@@ -20,10 +20,24 @@ public sealed class SourceIndex
     private SourceIndex(IReadOnlyCollection<SourceEvent> events)
     {
         Count = events.Count;
-        var byCorrelation = new Grouping();
-        var byObject = new Grouping();
-        var runs = new Grouping();
-        var changes = new Grouping();
+
+        // Sized up front: a day of records fills each grouping once, without growing its lists and dictionary.
+        int correlated = 0, runCount = 0, changeNames = 0, touchNames = 0;
+        foreach (var e in events)
+        {
+            correlated += e.CorrelationId is { Length: > 0 } ? 1 : 0;
+            switch (e.Kind)
+            {
+                case SourceKind.TerraformRun: runCount++; break;
+                case SourceKind.ChangeRecord: changeNames += e.Objects.Length; break;
+                default: touchNames += e.Objects.Length; break;
+            }
+        }
+
+        var byCorrelation = new Grouping(correlated);
+        var byObject = new Grouping(touchNames);
+        var runs = new Grouping(runCount);
+        var changes = new Grouping(changeNames);
         foreach (var e in events)
         {
             if (e.CorrelationId is { Length: > 0 } correlation)
@@ -181,12 +195,12 @@ public sealed class SourceIndex
     }
 
     /// <summary>Collects (key, record) pairs, then lays the groups out in one array: two passes, no list per key.</summary>
-    private sealed class Grouping
+    private sealed class Grouping(int capacity)
     {
-        private readonly Dictionary<string, int> _ids = new(StringComparer.OrdinalIgnoreCase);
-        private readonly List<SourceEvent?> _last = [];
-        private readonly List<int> _counts = [];
-        private readonly List<(int Group, SourceEvent Event)> _members = [];
+        private readonly Dictionary<string, int> _ids = new(capacity, StringComparer.OrdinalIgnoreCase);
+        private readonly List<SourceEvent?> _last = new(capacity);
+        private readonly List<int> _counts = new(capacity);
+        private readonly List<(int Group, SourceEvent Event)> _members = new(capacity);
 
         /// <summary>Adds <paramref name="e"/> under <paramref name="key"/>, once however many of its names map to the key.</summary>
         public void Add(string key, SourceEvent e)
