@@ -133,13 +133,13 @@ public sealed class DriftActivities(
             o["fields"]!.AsObject().ToDictionary(f => f.Key, f => f.Value?.DeepClone()),
             o["readAt"]!.GetValue<DateTimeOffset>())), input.At);
         var memory = ReadMemory(memoryJson);
-        var since = (memory.LastSweepAt ?? input.At) - DriftAttributor.FirstSweepLookback - settings.SettleWindow;
+        var since = (memory.LastSweepAt ?? input.At) - DriftAttributor.FirstSweepLookback - settings.LongestSettleWindow;
         var records = await sources.BetweenAsync(since, input.At + DriftAttributor.Skew + TimeSpan.FromHours(1), CancellationToken.None);
         var index = SourceIndex.Build(records.SelectMany(r => Parse(r)).DistinctBy(e => (e.Kind, e.EventId)));
         var result = DriftSweep.Run(new SweepInput(graph, live, memory, index, identities, policy.Policy, input.At)
         {
             SweepId = input.SweepId,
-            Settle = SettlePolicy.Standard with { Default = settings.SettleWindow },
+            Settle = settings.Settle,
         });
 
         var applied = Applied(memoryJson).Append(input.SweepId).TakeLast(100);

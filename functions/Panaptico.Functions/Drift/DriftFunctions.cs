@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Azure.Functions.Worker;
 using Panaptico.Connectors.Drift.Snapshots;
@@ -301,26 +300,15 @@ public sealed class DriftFunctions(
     }
 
     /// <summary>The body as text, refused with 413 over <c>Drift:MaxBodyBytes</c> (declared or streamed).</summary>
+    /// <summary>The body through the one body reader, at most <c>Drift:MaxBodyBytes</c> (graph imports are YAML too).</summary>
     private async Task<(string Body, IResult? Problem)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var tooLarge = Problems.TooLarge("Body too large", $"the drift API takes at most {settings.MaxBodyBytes} bytes",
-            new JsonObject { ["maxBytes"] = settings.MaxBodyBytes });
-        if (request.ContentLength > settings.MaxBodyBytes)
+        var (bytes, tooLarge) = await RequestBody.ReadBytesAsync(request, (int)Math.Min(settings.MaxBodyBytes, int.MaxValue), cancellationToken);
+        if (bytes is null)
         {
             return ("", tooLarge);
         }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > settings.MaxBodyBytes)
-            {
-                return ("", tooLarge);
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.Length == 0 ? ("", Problems.Invalid("the body is empty")) : (Encoding.UTF8.GetString(buffer.ToArray()), null);
+        return bytes.ToMemory().IsEmpty ? ("", Problems.Invalid("the body is empty")) : (bytes.ToString(), null);
     }
 
     private static int Rank(string @class) => @class switch { "critical" => 0, "reapproval" => 1, "notable" => 2, _ => 3 };

@@ -13,10 +13,6 @@ public sealed class DriftRemediationHook(DriftGraph graphs, DriftSettings settin
     public async Task OnChangeRecordedAsync(ChangeState state, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (state.Stage != ChangeStage.Closed)
-        {
-            return;
-        }
         var graph = await graphs.ReadAsync(cancellationToken);
         if (RemediationIntent.FromClosedChange(state, graph) is { } change)
         {

@@ -18,6 +18,17 @@ public sealed record DriftSettings
     /// <summary>How long an unmatched drift waits for late sources before it counts as unknown source.</summary>
     public TimeSpan SettleWindow { get; init; } = SettlePolicy.Standard.Default;
 
+    /// <summary>
+    /// Per source system (<c>Drift:SettleWindows:azure</c>, <c>:entra</c>, <c>:aws</c>…), where its sources arrive
+    /// sooner or later than <see cref="SettleWindow"/> allows.
+    /// </summary>
+    public Dictionary<string, TimeSpan> SettleWindows { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public SettlePolicy Settle => new(SettleWindow) { PerSystem = SettleWindows.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase) };
+
+    /// <summary>The longest settle window: how far back a sweep must read sources.</summary>
+    public TimeSpan LongestSettleWindow => SettleWindows.Values.Append(SettleWindow).Max();
+
     /// <summary>When set, overrides the policy's "change record within" for notable drifts' governed tasks.</summary>
     public TimeSpan? ChangeRecordWithin { get; init; }
 
@@ -43,7 +54,7 @@ public static class DriftSetup
         configuration.AddDefault(DriftSweepFunctions.ScheduleSetting, DriftSweepFunctions.DefaultSchedule);
         var section = configuration.GetSection("Drift");
         services.AddOptions<DriftSettings>().Bind(section)
-            .Validate(s => s.SettleWindow >= TimeSpan.Zero, "Drift:SettleWindow must not be negative")
+            .Validate(s => s.SettleWindow >= TimeSpan.Zero && s.SettleWindows.Values.All(w => w >= TimeSpan.Zero), "Drift:SettleWindow and Drift:SettleWindows:* must not be negative")
             .Validate(s => s.ReadBatchSize >= 1, "Drift:ReadBatchSize must be at least 1")
             .Validate(s => s.MaxBodyBytes >= 1024, "Drift:MaxBodyBytes must be at least 1 KiB")
             .Validate(s => s.ChangeRecordWithin is null || s.ChangeRecordWithin > TimeSpan.Zero, "Drift:ChangeRecordWithin must be positive")
@@ -87,7 +98,7 @@ public static class DriftSetup
 /// The routing policy in force, read once at start: a broken file fails start with every problem named by its line,
 /// as a broken approval rules file does.
 /// </summary>
-public sealed class RoutingPolicySource(DriftSettings settings, IHostEnvironment environment)
+public sealed class RoutingPolicySource(DriftSettings settings)
 {
     private RoutingPolicy? _policy;
 
@@ -102,7 +113,6 @@ public sealed class RoutingPolicySource(DriftSettings settings, IHostEnvironment
 
     public RoutingPolicy Load()
     {
-        _ = environment;
         if (!File.Exists(Path))
         {
             throw new InvalidOperationException($"the routing policy file {Path} does not exist (Drift:RoutingPolicyPath)");

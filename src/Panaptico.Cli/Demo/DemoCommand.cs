@@ -71,6 +71,8 @@ public static class DemoCommand
             {
                 builder.WebHost.UseUrls("http://127.0.0.1:0");
                 builder.Logging.SetMinimumLevel(LogLevel.Warning);
+                // The SDK logs every 404 and 409 as a warning; the app expects them (create-once writes, absent blobs).
+                builder.Logging.AddFilter("Azure.Core", LogLevel.Error);
                 builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
                 {
                     ["AzureWebJobsStorage"] = connectionString,
@@ -83,7 +85,11 @@ public static class DemoCommand
                     ["Remediation:Accounts:0:IncludeBlobService"] = "false",
                     ["Remediation:Owners:Addresses:platform-security"] = "platform-security@acme.example",
                 });
-                if (endpoint is not null)
+                if (endpoint is null)
+                {
+                    builder.Configuration.AddInMemoryCollection(DriftWalkthrough.Settings);
+                }
+                else
                 {
                     // The walkthrough's bucket is the one governed asset. Swift has no bucket tagging, so the account's
                     // configuration says its buckets are production and whose they are.
@@ -122,7 +128,17 @@ public static class DemoCommand
                 ? await ContainerTarget.CreateAsync(app.Services.GetRequiredService<StorageAccount>(), cancellationToken)
                 : await BucketTarget.CreateAsync(endpoint, cancellationToken);
             Say(target.Created);
+            // Drift runs beside the Azure walkthrough: its containers are on the same storage account.
+            var drift = endpoint is null ? new DriftWalkthrough(app, http, Say, output) : null;
+            if (drift is not null)
+            {
+                await drift.DefineIntentAsync(cancellationToken);
+            }
             await WalkthroughAsync(app, issuer, http, target, Say, output, cancellationToken);
+            if (drift is not null)
+            {
+                await drift.RunAsync(cancellationToken);
+            }
 
             await app.StopAsync(cancellationToken);
             Say("stopped cleanly");

@@ -9,15 +9,16 @@ namespace Panaptico.Core.Drift;
 public static class RemediationIntent
 {
     /// <summary>
-    /// The intent change for a closed change, or null when the change did not close (a denied, expired, rolled-back or
-    /// reverted change changed nothing that should be kept). The object is the change's asset (<c>azure-blob://…</c>).
+    /// The intent change for a change whose fix held (verified, its rollback bundle stored: it has a close-out, which it
+    /// is given before the close-out is sent), or null otherwise (a denied, expired or rolled-back change changed nothing
+    /// that should be kept). The object is the change's asset (<c>azure-blob://…</c>).
     /// </summary>
     /// <param name="objectIdOf">Maps the asset id to the graph object id, when the graph names it otherwise.</param>
     public static IntentChange? FromClosedChange(ChangeState change, ImplementationGraph graph, Func<string, string>? objectIdOf = null)
     {
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(graph);
-        if (change.Stage != ChangeStage.Closed || change.CloseOut is null)
+        if (change.CloseOut is null)
         {
             return null;
         }

@@ -154,7 +154,7 @@ public sealed class DriftSweepOverHttpTests
         Assert.Equal("ROUTING-POLICY-v14", policy!["name"]!.GetValue<string>());
     }
 
-    private static JsonObject ActivityLog(string id, string resource, DateTimeOffset at, string caller) => new()
+    internal static JsonObject ActivityLog(string id, string resource, DateTimeOffset at, string caller) => new()
     {
         ["eventDataId"] = id,
         ["caller"] = caller,
