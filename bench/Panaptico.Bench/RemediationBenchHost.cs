@@ -183,6 +183,8 @@ internal sealed class CountingConnector(IStorageAccountConnector inner, Connecto
 
     public CloudProvider Provider => inner.Provider;
 
+    public bool Serves(AssetId asset) => inner.Serves(asset);
+
     public Task<AccountScan> ReadAccountAsync(string? containerPrefix, CancellationToken cancellationToken) =>
         inner.ReadAccountAsync(containerPrefix, cancellationToken);
 

@@ -2,6 +2,7 @@ using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Panaptico.Connectors.AzureStorage;
+using Panaptico.Connectors.Kms;
 using Panaptico.Connectors.S3;
 using Panaptico.Core.Remediation;
 using Panaptico.Core.Remediation.Chain;
@@ -109,7 +110,8 @@ public static class RemediationSetup
     }
 
     /// <summary>
-    /// <c>Remediation:Accounts:N</c>, each an Azure storage account or (<c>Provider</c> = <c>s3</c>) an S3 account.
+    /// <c>Remediation:Accounts:N</c>, each an Azure storage account, (<c>Provider</c> = <c>s3</c>) an S3 account, or
+    /// (<c>Provider</c> = <c>kms</c>) the KMS keys of an AWS account and region (<see cref="KmsAccount"/>).
     /// Azure: <c>ConnectionString</c>, or <c>AccountName</c> (managed identity), or neither for the app's own account;
     /// <c>ContainerPrefix</c> and <c>IncludeBlobService</c>. S3: <c>Name</c>, <c>ServiceUrl</c> (default the region's AWS
     /// endpoint), <c>AccessKeyId</c>, <c>SecretAccessKey</c>, <c>Region</c> (default us-east-1) and <c>BucketPrefix</c>.
@@ -139,9 +141,13 @@ public static class RemediationSetup
             {
                 return S3Account(account, tags, time);
             }
+            if (string.Equals(account["Provider"], "kms", StringComparison.OrdinalIgnoreCase))
+            {
+                return KmsAccount(account, tags, time);
+            }
             if (account["Provider"] is { Length: > 0 } provider && !string.Equals(provider, "azure", StringComparison.OrdinalIgnoreCase))
             {
-                throw new InvalidOperationException($"{account.Path}:Provider is '{provider}'; it is azure (the default) or s3");
+                throw new InvalidOperationException($"{account.Path}:Provider is '{provider}'; it is azure (the default), s3 or kms");
             }
             var client = account["ConnectionString"] is { Length: > 0 } connectionString ? new BlobServiceClient(connectionString)
                 : account["AccountName"] is { Length: > 0 } name ? new BlobServiceClient(new Uri($"https://{name}.blob.core.windows.net"), sp.GetRequiredService<Azure.Core.TokenCredential>())
@@ -167,6 +173,37 @@ public static class RemediationSetup
             region);
         var prefix = account["BucketPrefix"] ?? "";
         return new GovernedAccount(new S3Connector(Required("Name"), endpoint.CreateClient(), prefix, tags, time), prefix) { AccountTags = tags };
+    }
+
+    /// <summary>
+    /// A KMS account: <c>Name</c>, <c>AccountId</c> and <c>Region</c> (required: a key's asset id names both),
+    /// <c>ServiceUrl</c>, <c>AccessKeyId</c>/<c>SecretAccessKey</c> (default the SDK's credential chain), <c>PageSize</c>,
+    /// and the governed key scope as the <c>Kms:</c> settings name it: <c>KeyIds:N</c>, <c>AliasPrefix</c>,
+    /// <c>KeyTags:key=value</c> (<c>Tags</c> stays the tags every key inherits, as for the other accounts).
+    /// </summary>
+    private static GovernedAccount KmsAccount(IConfigurationSection account, Dictionary<string, string> tags, TimeProvider time)
+    {
+        string Required(string key) => account[key] is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{account.Path}:{key} is required for a KMS account");
+        var options = new KmsOptions
+        {
+            Region = Required("Region"),
+            AccountId = Required("AccountId"),
+            ServiceUrl = account["ServiceUrl"],
+            AccessKeyId = account["AccessKeyId"],
+            SecretAccessKey = account["SecretAccessKey"],
+            PageSize = account.GetValue<int?>("PageSize") ?? new KmsOptions().PageSize,
+            KeyIds = [.. account.GetSection("KeyIds").GetChildren().Select(c => c.Value).OfType<string>()],
+            AliasPrefix = account["AliasPrefix"],
+            Tags = account.GetSection("KeyTags").GetChildren().Where(t => t.Value is not null).ToDictionary(t => t.Key, t => t.Value!, StringComparer.Ordinal),
+        };
+        if (options.Scope.IsEmpty)
+        {
+            throw new InvalidOperationException($"{account.Path} governs no key: set KeyIds, AliasPrefix or KeyTags");
+        }
+        var kms = new KmsConnector(KmsConnector.CreateClient(options), options);
+        return new GovernedAccount(new KmsKeyConnector(Required("Name"), kms, options, tags, time)) { AccountTags = tags };
     }
 }
 

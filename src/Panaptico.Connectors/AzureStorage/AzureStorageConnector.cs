@@ -33,6 +33,9 @@ public sealed class AzureStorageConnector : IStorageAccountConnector
 
     public CloudProvider Provider => CloudProvider.Azure;
 
+    public bool Serves(AssetId asset) =>
+        asset is { Provider: CloudProvider.Azure } && string.Equals(asset.Account, Account, StringComparison.Ordinal);
+
     public async Task<AccountScan> ReadAccountAsync(string? containerPrefix, CancellationToken cancellationToken)
     {
         var readAt = _time.GetUtcNow();

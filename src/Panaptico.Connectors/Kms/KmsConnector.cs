@@ -88,14 +88,17 @@ public sealed class KmsConnector(IAmazonKeyManagementService kms, KmsOptions opt
         while (marker is not null);
     }
 
-    /// <summary>The keys in the governed scope, narrowed to <paramref name="narrower"/> when given, in key id order.</summary>
-    public async Task<IReadOnlyList<KmsKey>> ListKeysInScopeAsync(KmsScope? narrower, CancellationToken cancellationToken)
+    /// <summary>
+    /// The keys in the governed scope, narrowed to <paramref name="narrower"/> when given, in key id order; with
+    /// <paramref name="withTags"/> every customer-managed key's tags are read (remediation's owner and production).
+    /// </summary>
+    public async Task<IReadOnlyList<KmsKey>> ListKeysInScopeAsync(KmsScope? narrower, CancellationToken cancellationToken, bool withTags = false)
     {
         var aliases = _governed.NeedsAliases || narrower?.NeedsAliases == true ? await AliasesAsync(cancellationToken) : null;
         var keys = new List<KmsKey>();
         await foreach (var keyId in ListKeyIdsAsync(cancellationToken))
         {
-            var key = await ReadKeyAsync(keyId, aliases, narrower?.NeedsTags == true, cancellationToken);
+            var key = await ReadKeyAsync(keyId, aliases, withTags || narrower?.NeedsTags == true, cancellationToken);
             if (OutOfScope(key) is null && narrower?.Admits(key) != false)
             {
                 keys.Add(key);
@@ -106,33 +109,31 @@ public sealed class KmsConnector(IAmazonKeyManagementService kms, KmsOptions opt
     }
 
     /// <summary>One key (id, ARN or alias); refused when out of scope.</summary>
-    public async Task<KmsKey> DescribeKeyAsync(string keyId, CancellationToken cancellationToken)
+    public async Task<KmsKey> DescribeKeyAsync(string keyId, CancellationToken cancellationToken, bool withTags = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(keyId);
-        var key = await ReadKeyAsync(keyId, aliases: null, tags: false, cancellationToken);
+        var key = await ReadKeyAsync(keyId, aliases: null, tags: withTags, cancellationToken);
         return OutOfScope(key) is { } why ? throw new KmsKeyOutOfScopeException(why) : key;
     }
 
     /// <summary>A key's automatic rotation; a key that cannot rotate is answered with <c>Enabled = null</c>, nothing asked.</summary>
-    public async Task<KmsKeyRotation> GetRotationAsync(string keyId, CancellationToken cancellationToken) =>
-        await RotationOfAsync(await DescribeKeyAsync(keyId, cancellationToken), cancellationToken);
+    public async Task<KmsKeyRotation> GetRotationAsync(string keyId, CancellationToken cancellationToken, bool withTags = false) =>
+        await RotationOfAsync(await DescribeKeyAsync(keyId, cancellationToken, withTags), cancellationToken);
 
     /// <summary>
     /// Sets automatic rotation on with this period (absolute state): read first, written only when it differs, so
-    /// running it again sends nothing. True when it wrote.
+    /// running it again sends nothing. True when it wrote. A null period sends none: KMS's default, 365 days.
     /// </summary>
-    public async Task<bool> EnableRotationAsync(string keyId, int periodInDays, CancellationToken cancellationToken)
+    public async Task<bool> EnableRotationAsync(string keyId, int? periodInDays, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(periodInDays, 90);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(periodInDays, 2560);
-        var key = await DescribeKeyAsync(keyId, cancellationToken);
-        if (key.NotRotatable is { } why)
+        if (periodInDays is { } days)
         {
-            throw new KmsKeyNotRotatableException($"{key.Arn} cannot rotate automatically: {why}");
+            ArgumentOutOfRangeException.ThrowIfLessThan(days, 90, nameof(periodInDays));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(days, 2560, nameof(periodInDays));
         }
 
-        var rotation = await RotationOfAsync(key, cancellationToken);
-        if (rotation is { Enabled: true } && rotation.PeriodInDays == periodInDays)
+        var (key, rotation) = await RotatableAsync(keyId, cancellationToken);
+        if (rotation is { Enabled: true } && rotation.PeriodInDays == (periodInDays ?? DefaultRotationPeriodInDays))
         {
             return false;
         }
@@ -141,11 +142,39 @@ public sealed class KmsConnector(IAmazonKeyManagementService kms, KmsOptions opt
         return true;
     }
 
+    /// <summary>Sets automatic rotation off (absolute state: read first, written only when on). True when it wrote.</summary>
+    public async Task<bool> DisableRotationAsync(string keyId, CancellationToken cancellationToken)
+    {
+        var (key, rotation) = await RotatableAsync(keyId, cancellationToken);
+        if (rotation.Enabled == false)
+        {
+            return false;
+        }
+
+        await kms.DisableKeyRotationAsync(new DisableKeyRotationRequest { KeyId = key.KeyId }, cancellationToken);
+        return true;
+    }
+
+    /// <summary>KMS's rotation period when EnableKeyRotation names none.</summary>
+    public const int DefaultRotationPeriodInDays = 365;
+
+    // A key whose rotation may be changed: in scope (described first) and rotatable, with its rotation as read.
+    private async Task<(KmsKey Key, KmsKeyRotation Rotation)> RotatableAsync(string keyId, CancellationToken cancellationToken)
+    {
+        var key = await DescribeKeyAsync(keyId, cancellationToken);
+        if (key.NotRotatable is { } why)
+        {
+            throw new KmsKeyNotRotatableException($"{key.Arn} cannot rotate automatically: {why}");
+        }
+
+        return (key, await RotationOfAsync(key, cancellationToken));
+    }
+
     /// <summary>Rotation of every key in scope (narrowed to <paramref name="narrower"/>).</summary>
-    public async Task<IReadOnlyList<KmsKeyRotation>> ReadRotationAsync(KmsScope? narrower, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<KmsKeyRotation>> ReadRotationAsync(KmsScope? narrower, CancellationToken cancellationToken, bool withTags = false)
     {
         var rotations = new List<KmsKeyRotation>();
-        foreach (var key in await ListKeysInScopeAsync(narrower, cancellationToken))
+        foreach (var key in await ListKeysInScopeAsync(narrower, cancellationToken, withTags))
         {
             rotations.Add(await RotationOfAsync(key, cancellationToken));
         }

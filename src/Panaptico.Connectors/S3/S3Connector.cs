@@ -59,6 +59,9 @@ public sealed class S3Connector(
 
     public CloudProvider Provider => CloudProvider.Aws;
 
+    /// <summary>Any bucket: bucket names are global, and the governed account's prefix says which are its own.</summary>
+    public bool Serves(AssetId asset) => asset is { Kind: AssetKind.S3Bucket };
+
     public async Task<AccountScan> ReadAccountAsync(string? containerPrefix, CancellationToken cancellationToken)
     {
         var readAt = time.GetUtcNow();

@@ -41,9 +41,13 @@ internal sealed class CliCommand(string verb)
         return text.ToString();
     }
 
-    /// <summary>What <see cref="ViolationPattern"/> shows for an operation: the aws command for S3, the az command for Azure.</summary>
-    public static string For(Assets.StorageOperation operation, Assets.AssetState before) =>
-        operation is Assets.S3Operation s3 ? AwsCli.Render(s3) : AzCli.Render(operation, before);
+    /// <summary>What <see cref="ViolationPattern"/> shows for an operation: the aws command for S3 and KMS, the az command for Azure.</summary>
+    public static string For(Assets.StorageOperation operation, Assets.AssetState before) => operation switch
+    {
+        Assets.S3Operation s3 => AwsCli.Render(s3),
+        Assets.KmsOperation kms => AwsCli.Render(kms),
+        _ => AzCli.Render(operation, before),
+    };
 
     // POSIX single quotes whenever a value holds anything a shell might read (e.g. the CORS origin *).
     private static string Quote(string value) =>

@@ -5,7 +5,7 @@ namespace Panaptico.Core.Remediation;
 /// <summary>
 /// A control in a compliance framework, e.g. <c>CIS Azure 3.7</c>, <c>CIS 1.20</c> or <c>SOC 2 CC6.6</c>.
 /// Editions: CIS Microsoft Azure Foundations Benchmark v2.0.0, CIS Amazon Web Services Foundations Benchmark v1.3.0
-/// (written <c>CIS 1.20</c>, as the product's walkthrough writes it), AICPA Trust Services Criteria (2017),
+/// (written <c>CIS 1.20</c>, as the product's walkthrough writes it; later editions renumber some, e.g. KMS rotation 3.8 → 3.6 in v3.0.0), AICPA Trust Services Criteria (2017),
 /// ISO/IEC 27001:2013 Annex A, HIPAA Security Rule (45 CFR), PCI DSS v4.0, GDPR.
 /// </summary>
 public sealed record FrameworkControl(string Framework, string Control)

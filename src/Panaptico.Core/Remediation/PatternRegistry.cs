@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Panaptico.Core.Remediation.Patterns.Kms;
 using Panaptico.Core.Remediation.Patterns.S3;
 using Panaptico.Core.Remediation.Patterns.Storage;
 
@@ -22,7 +23,7 @@ public sealed class PatternRegistry
     }
 
     /// <summary>Every pattern that ships with Panaptico.</summary>
-    public static PatternRegistry Default { get; } = new([.. StoragePatterns.All, .. S3Patterns.All]);
+    public static PatternRegistry Default { get; } = new([.. StoragePatterns.All, .. S3Patterns.All, .. KmsPatterns.All]);
 
     public IReadOnlyCollection<ViolationPattern> All => _patterns.Values;
 

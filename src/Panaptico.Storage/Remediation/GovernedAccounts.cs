@@ -7,7 +7,8 @@ namespace Panaptico.Storage.Remediation;
 /// One storage account the scan reads and the chain remediates, and which of its assets are in scope. Azure: containers
 /// whose name starts with <paramref name="ContainerPrefix"/> (all when empty) and, when <paramref name="IncludeBlobService"/>,
 /// the account-wide blob service properties. S3: the buckets whose name starts with <paramref name="ContainerPrefix"/>
-/// (bucket names are global, so the prefixes of two S3 accounts must not overlap).
+/// (bucket names are global, so the prefixes of two S3 accounts must not overlap). KMS: the keys of the connector's AWS
+/// account and region (the connector's own key scope narrows them; the prefix is unused).
 /// </summary>
 public sealed record GovernedAccount(IStorageAccountConnector Connector, string ContainerPrefix = "", bool IncludeBlobService = true)
 {
@@ -18,11 +19,12 @@ public sealed record GovernedAccount(IStorageAccountConnector Connector, string 
 
     public CloudProvider Provider => Connector.Provider;
 
-    public bool Covers(AssetId asset) => asset.Provider == Provider && asset.Kind switch
+    public bool Covers(AssetId asset) => Connector.Serves(asset) && asset.Kind switch
     {
         AssetKind.S3Bucket => asset.Bucket!.StartsWith(ContainerPrefix, StringComparison.Ordinal),
-        AssetKind.BlobService => string.Equals(asset.Account, Account, StringComparison.Ordinal) && IncludeBlobService,
-        _ => string.Equals(asset.Account, Account, StringComparison.Ordinal) && asset.Container!.StartsWith(ContainerPrefix, StringComparison.Ordinal),
+        AssetKind.BlobService => IncludeBlobService,
+        AssetKind.BlobContainer => asset.Container!.StartsWith(ContainerPrefix, StringComparison.Ordinal),
+        _ => true,
     };
 }
 
@@ -41,12 +43,15 @@ public sealed class GovernedAccounts
                 throw new ArgumentException($"storage account {account.Account} is configured twice", nameof(accounts));
             }
         }
-        var s3 = _accounts.Values.Where(a => a.Provider == CloudProvider.Aws).ToList();
+        var s3 = _accounts.Values.Where(a => a.Connector.Serves(AnyBucket)).ToList();
         if (s3.FirstOrDefault(a => s3.Any(b => b != a && b.ContainerPrefix.StartsWith(a.ContainerPrefix, StringComparison.Ordinal))) is { } overlapping)
         {
             throw new ArgumentException($"S3 account {overlapping.Account}'s bucket prefix '{overlapping.ContainerPrefix}' overlaps another's; a bucket must have one governing account", nameof(accounts));
         }
     }
+
+    // Which accounts serve S3 buckets (and so must not have overlapping prefixes): those whose connector serves a bucket.
+    private static readonly AssetId AnyBucket = AssetId.S3Bucket("any-bucket");
 
     public IReadOnlyCollection<GovernedAccount> All => _accounts.Values;
 
@@ -55,10 +60,13 @@ public sealed class GovernedAccounts
         ? _accounts.Values.FirstOrDefault(a => a.Covers(asset))
         : _accounts.TryGetValue(asset.Account, out var account) && account.Covers(asset) ? account : null;
 
-    /// <summary>The connector that reads and writes <paramref name="asset"/>: its Azure account's, or the S3 account whose prefix covers the bucket.</summary>
+    /// <summary>
+    /// The connector that reads and writes <paramref name="asset"/>: its Azure account's, the S3 account whose prefix
+    /// covers the bucket, or the KMS account of the key's AWS account and region.
+    /// </summary>
     /// <exception cref="InvalidOperationException">No configured account serves it.</exception>
     public IStorageAccountConnector ConnectorFor(AssetId asset) => asset.Provider == CloudProvider.Aws
-        ? Governing(asset)?.Connector ?? throw new InvalidOperationException($"no governed S3 account covers {asset}")
+        ? Governing(asset)?.Connector ?? throw new InvalidOperationException($"no governed AWS account covers {asset}")
         : _accounts.TryGetValue(asset.Account, out var account) && account.Provider == CloudProvider.Azure
             ? account.Connector
             : throw new InvalidOperationException($"no governed storage account {asset.Account} is configured");

@@ -1,5 +1,6 @@
 using Panaptico.Core.Remediation;
 using Panaptico.Core.Remediation.Assets;
+using Panaptico.Core.Remediation.Patterns.Kms;
 using Panaptico.Core.Remediation.Patterns.S3;
 using Panaptico.Core.Remediation.Patterns.Storage;
 
@@ -8,10 +9,10 @@ namespace Panaptico.Core.Tests.Remediation;
 public class PatternRegistryTests
 {
     [Fact]
-    public void The_default_library_holds_the_five_storage_and_four_s3_patterns_by_id()
+    public void The_default_library_holds_the_five_storage_four_s3_and_one_kms_patterns_by_id()
     {
         Assert.Equal(
-            ["AWS-S3-001", "AWS-S3-002", "AWS-S3-003", "AWS-S3-004", "AZ-STG-001", "AZ-STG-002", "AZ-STG-003", "AZ-STG-004", "AZ-STG-005"],
+            ["AWS-KMS-001", "AWS-S3-001", "AWS-S3-002", "AWS-S3-003", "AWS-S3-004", "AZ-STG-001", "AZ-STG-002", "AZ-STG-003", "AZ-STG-004", "AZ-STG-005"],
             PatternRegistry.Default.All.Select(p => p.Id).Order(StringComparer.Ordinal));
         Assert.IsType<BlobSoftDelete>(PatternRegistry.Default["AZ-STG-003"]);
         Assert.False(PatternRegistry.Default.TryGet("AZ-STG-999", out _));
@@ -30,6 +31,7 @@ public class PatternRegistryTests
             Assert.Equal(pattern is not (AnyOriginCorsWrite or BucketVersioningOff), frameworks.Contains(cis));
         }
         Assert.Equal(["CIS 1.20", "SOC 2 CC6.6", "ISO 27001 A.9.4.1"], new PublicAclGrant().Frameworks.Select(f => f.ToString()));
+        Assert.Equal(["CIS 3.8", "SOC 2 CC6.1", "ISO 27001 A.10.1.2", "PCI-DSS 3.7.4"], new KeyRotationDisabled().Frameworks.Select(f => f.ToString()));
         Assert.Equal(
             ["CIS Azure 3.7", "SOC 2 CC6.6", "ISO 27001 A.9.4.1", "HIPAA 164.312(a)(1)", "PCI-DSS 7.2.1", "GDPR Art. 32(1)(b)"],
             new PublicContainerAccess().Frameworks.Select(f => f.ToString()));

@@ -469,6 +469,8 @@ public sealed class CountingConnector(IStorageAccountConnector inner) : IStorage
 
     public CloudProvider Provider => inner.Provider;
 
+    public bool Serves(AssetId asset) => inner.Serves(asset);
+
     public Task<AccountScan> ReadAccountAsync(string? containerPrefix, CancellationToken cancellationToken) =>
         inner.ReadAccountAsync(containerPrefix, cancellationToken);
 

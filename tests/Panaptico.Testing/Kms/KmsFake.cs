@@ -10,7 +10,7 @@ using Response = WireMock.ResponseBuilders.Response;
 
 namespace Panaptico.Testing.Kms;
 
-/// <summary>One key the fake holds, with its rotation state (which EnableKeyRotation really changes).</summary>
+/// <summary>One key the fake holds, with its rotation state (which EnableKeyRotation and DisableKeyRotation really change).</summary>
 public sealed class FakeKmsKey(string keyId, string arn)
 {
     public string KeyId { get; } = keyId;
@@ -41,7 +41,7 @@ public sealed record KmsCall(string Operation, JsonObject Body);
 /// AWS KMS faked over its JSON protocol (there is no KMS server or emulator to run locally): <c>POST /</c> with
 /// <c>X-Amz-Target: TrentService.&lt;Operation&gt;</c> and <c>Content-Type: application/x-amz-json-1.1</c>, answering
 /// the documented shapes of ListKeys (paged by Limit/Marker), DescribeKey, GetKeyRotationStatus, EnableKeyRotation,
-/// ListAliases and ListResourceTags, and the documented error shape <c>{"__type":"NotFoundException","message":…}</c>.
+/// DisableKeyRotation, ListAliases and ListResourceTags, and the documented error shape <c>{"__type":"NotFoundException","message":…}</c>.
 /// Each request is checked: the target and content type, a SigV4 <c>Authorization</c> header whose credential scope
 /// names this region and the service <c>kms</c>, and a body with the operation's members only. A request that fails
 /// a check is answered as KMS would refuse it and kept in <see cref="Refused"/>.
@@ -57,6 +57,7 @@ public sealed partial class KmsFake : IDisposable
         ["DescribeKey"] = ["KeyId", "GrantTokens"],
         ["GetKeyRotationStatus"] = ["KeyId"],
         ["EnableKeyRotation"] = ["KeyId", "RotationPeriodInDays"],
+        ["DisableKeyRotation"] = ["KeyId"],
         ["ListAliases"] = ["KeyId", "Limit", "Marker"],
         ["ListResourceTags"] = ["KeyId", "Limit", "Marker"],
     };
@@ -266,10 +267,17 @@ public sealed partial class KmsFake : IDisposable
             return Json(status);
         }
 
-        // EnableKeyRotation
+        // EnableKeyRotation, DisableKeyRotation
         if (key.KeyManager != "CUSTOMER")
         {
             return Error("AccessDeniedException", $"{key.Arn} is an AWS managed key; its rotation cannot be changed");
+        }
+
+        if (operation == "DisableKeyRotation")
+        {
+            key.RotationEnabled = false;
+            key.RotationPeriodInDays = null;
+            return Json([]);
         }
 
         var period = body["RotationPeriodInDays"] is { } p ? (int)p : 365;

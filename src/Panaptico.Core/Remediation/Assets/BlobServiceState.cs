@@ -9,6 +9,7 @@ namespace Panaptico.Core.Remediation.Assets;
 [JsonDerivedType(typeof(BlobServiceState), "blob-service")]
 [JsonDerivedType(typeof(ContainerState), "blob-container")]
 [JsonDerivedType(typeof(S3BucketState), "s3-bucket")]
+[JsonDerivedType(typeof(KmsKeyState), "aws-kms-key")]
 public abstract record AssetState(AssetId Id)
 {
     /// <summary>The tags the asset itself carries (container metadata, bucket tags), which override its account's.</summary>

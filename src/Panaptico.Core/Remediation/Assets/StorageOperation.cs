@@ -19,6 +19,7 @@ namespace Panaptico.Core.Remediation.Assets;
 [JsonDerivedType(typeof(SetBucketPolicy), "s3-set-bucket-policy")]
 [JsonDerivedType(typeof(SetBucketVersioning), "s3-set-bucket-versioning")]
 [JsonDerivedType(typeof(SetContainerMetadata), "set-container-metadata")]
+[JsonDerivedType(typeof(SetKeyRotation), "kms-set-key-rotation")]
 public abstract record StorageOperation(AssetId Asset)
 {
     public abstract AssetState ApplyTo(AssetState state);
