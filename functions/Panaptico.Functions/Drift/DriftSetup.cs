@@ -98,7 +98,7 @@ public static class DriftSetup
 /// The routing policy in force, read once at start: a broken file fails start with every problem named by its line,
 /// as a broken approval rules file does.
 /// </summary>
-public sealed class RoutingPolicySource(DriftSettings settings, IHostEnvironment environment)
+public sealed class RoutingPolicySource(DriftSettings settings)
 {
     private RoutingPolicy? _policy;
 
@@ -113,7 +113,6 @@ public sealed class RoutingPolicySource(DriftSettings settings, IHostEnvironment
 
     public RoutingPolicy Load()
     {
-        _ = environment;
         if (!File.Exists(Path))
         {
             throw new InvalidOperationException($"the routing policy file {Path} does not exist (Drift:RoutingPolicyPath)");

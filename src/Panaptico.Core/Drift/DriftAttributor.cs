@@ -32,9 +32,9 @@ public sealed class DriftAttributor(SourceIndex sources, AutomationIdentityRegis
         // 1. Records naming the object in the interval the change happened in; those naming the field first, latest first.
         SourceEvent? best = null;
         var bestScore = -1;
-        foreach (var reference in obj.References)
+        for (var r = 0; r < ReferenceCount(obj); r++)
         {
-            foreach (var e in sources.Touching(reference, from, to))
+            foreach (var e in sources.Touching(Reference(obj, r), from, to))
             {
                 lookedAt.Add(e);
                 var score = (NamesField(e, drift.Field) ? 2 : e.Fields.IsDefaultOrEmpty ? 1 : 0) * 4 + (Actor(e) is null ? 0 : 1);
@@ -164,15 +164,15 @@ public sealed class DriftAttributor(SourceIndex sources, AutomationIdentityRegis
     private SourceEvent? ChangeNaming(GraphObject obj, DateTimeOffset from, DateTimeOffset to, ImmutableArray<SourceEvent>.Builder lookedAt)
     {
         SourceEvent? found = null;
-        foreach (var reference in obj.References)
+        for (var r = 0; r < ReferenceCount(obj); r++)
         {
-            found = Latest(sources.ChangesNaming(reference, from, to, ChangeWindowMargin), lookedAt) is { } c && (found is null || c.At > found.At) ? c : found;
+            found = Latest(sources.ChangesNaming(Reference(obj, r), from, to, ChangeWindowMargin), lookedAt) is { } c && (found is null || c.At > found.At) ? c : found;
         }
 
         return found;
     }
 
-    private static SourceEvent? Latest(IEnumerable<SourceEvent> candidates, ImmutableArray<SourceEvent>.Builder lookedAt)
+    private static SourceEvent? Latest(SourceIndex.Overlaps candidates, ImmutableArray<SourceEvent>.Builder lookedAt)
     {
         SourceEvent? latest = null;
         foreach (var c in candidates)
@@ -186,6 +186,11 @@ public sealed class DriftAttributor(SourceIndex sources, AutomationIdentityRegis
 
         return latest;
     }
+
+    /// <summary>The object's names (<see cref="GraphObject.References"/>: its id, then its aliases), by position, so a drift allocates no enumerator.</summary>
+    private static int ReferenceCount(GraphObject obj) => obj.Aliases.IsDefaultOrEmpty ? 1 : 1 + obj.Aliases.Length;
+
+    private static string Reference(GraphObject obj, int index) => index == 0 ? obj.Id : obj.Aliases[index - 1];
 
     private static Attribution Run(SourceEvent run, string? actor, string join) => new(AttributionStatus.Attributed)
     {
