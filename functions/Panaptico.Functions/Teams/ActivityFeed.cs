@@ -12,6 +12,9 @@ public sealed class ActivityFeed(GraphServiceClient graph, TeamsOptions options)
 {
     public const string ApprovalRequired = "approvalRequired";
 
+    /// <summary>The Graph the feed posts to, as the delivery log records it.</summary>
+    public string BaseUrl => graph.RequestAdapter.BaseUrl ?? "";
+
     public Task NotifyApprovalRequiredAsync(string userId, string subjectId, CancellationToken cancellationToken) =>
         graph.Users[userId].Teamwork.SendActivityNotification.PostAsync(new SendActivityNotificationPostRequestBody
         {

@@ -189,7 +189,7 @@ public sealed class TeamsDelivery(
         try
         {
             await feed.NotifyApprovalRequiredAsync(recipient, changeId, CancellationToken.None);
-            await log.RecordPostedAsync(claim, options.GraphBaseUrl.ToString(), recipient, "activity-feed", CancellationToken.None);
+            await log.RecordPostedAsync(claim, feed.BaseUrl, recipient, "activity-feed", CancellationToken.None);
         }
         catch (Microsoft.Kiota.Abstractions.ApiException)
         {

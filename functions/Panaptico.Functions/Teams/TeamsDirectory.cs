@@ -13,7 +13,7 @@ public sealed record DirectoryUser(string Id, string DisplayName, string? UserPr
 public sealed record ResolvedGroup(string GroupId, ImmutableArray<string> Members, DateTimeOffset ResolvedAt);
 
 /// <summary>
-/// The directory through Microsoft Graph (the <c>Microsoft.Graph</c> SDK, its base URL from <see cref="TeamsOptions.GraphBaseUrl"/>):
+/// The directory through Microsoft Graph (the app's one <c>Microsoft.Graph</c> client, its base URL from <c>Graph:BaseUrl</c>):
 /// people and their managers (<c>/users/{id}</c>, <c>/users/{id}/manager</c>) and group members (<c>/groups/{id}/members</c>,
 /// every page), each answer cached (<see cref="DirectoryCache{T}"/>: size and TTL). A tapper's Panaptico roles are the
 /// role groups (<see cref="TeamsOptions.RoleGroups"/>) they are a member of; their principal id is their Entra object id,

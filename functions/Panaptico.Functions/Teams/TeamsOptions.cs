@@ -1,6 +1,6 @@
 namespace Panaptico.Functions.Teams;
 
-/// <summary>Settings under <c>Teams:</c>: the bot's identity, where the Bot Framework and Graph live, the directory cache.</summary>
+/// <summary>Settings under <c>Teams:</c>: the bot's identity, where the Bot Framework lives, the directory cache.</summary>
 public sealed record TeamsOptions
 {
     public const string Section = "Teams";
@@ -23,8 +23,6 @@ public sealed record TeamsOptions
 
     /// <summary>The audit channel's conversation id (<c>19:…@thread.tacv2</c>) the close-out is posted to. None: no close-out post.</summary>
     public string? AuditConversationId { get; init; }
-
-    public Uri GraphBaseUrl { get; init; } = new("https://graph.microsoft.com/v1.0");
 
     /// <summary>The link the activity-feed notification opens (the app's personal tab or chat).</summary>
     public Uri FeedWebUrl { get; init; } = new("https://teams.microsoft.com/");

@@ -1,21 +1,17 @@
-using Azure.Core;
 using Microsoft.Extensions.Options;
-using Microsoft.Graph;
-using Microsoft.Kiota.Authentication.Azure;
+using Panaptico.Connectors.Graph;
 using Panaptico.Storage.Account;
 using Panaptico.Storage.Teams;
 
 namespace Panaptico.Functions.Teams;
 
 /// <summary>
-/// Teams: the bot endpoint's token check, the Bot Connector, the Graph client (activity feed, directory) with its base
-/// URL from settings, the delivery log, and the delivery activities. Without <c>Teams:BotAppId</c> the endpoint refuses
-/// every call and the delivery activities do nothing.
+/// Teams: the bot endpoint's token check, the Bot Connector, the directory and the activity feed (through the app's
+/// one Graph client, <see cref="GraphSetup"/>), the delivery log, and the delivery activities. Without
+/// <c>Teams:BotAppId</c> the endpoint refuses every call and the delivery activities do nothing.
 /// </summary>
 public static class TeamsSetup
 {
-    private const string GraphScope = "https://graph.microsoft.com/.default";
-
     public static IServiceCollection AddTeams(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<TeamsOptions>().BindConfiguration(TeamsOptions.Section)
@@ -25,14 +21,7 @@ public static class TeamsSetup
         services.AddHttpClient(nameof(TeamsSetup));
         services.AddSingleton(sp => new BotTokenValidator(sp.GetRequiredService<TeamsOptions>(), Http(sp)));
         services.AddSingleton(sp => new BotConnector(Http(sp), sp.GetRequiredService<TeamsOptions>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<TeamsOptions>();
-            // The app's one identity; the host of the configured base URL is the one the token goes to.
-            var authentication = new AzureIdentityAuthenticationProvider(
-                sp.GetRequiredService<TokenCredential>(), [options.GraphBaseUrl.Host], scopes: [GraphScope]);
-            return new GraphServiceClient(Http(sp), authentication, options.GraphBaseUrl.ToString().TrimEnd('/'));
-        });
+        services.AddMicrosoftGraph(configuration);
         services.AddSingleton<TeamsDirectory>();
         services.AddSingleton<DirectoryRouting>();
         services.AddSingleton<ActivityFeed>();

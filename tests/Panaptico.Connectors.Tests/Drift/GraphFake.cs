@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Azure.Core;
 using Microsoft.Graph;
 using Panaptico.Connectors.Drift.Entra;
+using Panaptico.Connectors.Graph;
 using Panaptico.Core.Drift;
 using WireMock.Logging;
 using WireMock.Server;
@@ -24,7 +25,7 @@ internal sealed class GraphFake : IDisposable
     {
         Server = WireMockServer.Start();
         Credential = new FakeTokenCredential(Token);
-        Client = EntraGraph.Create(Credential, new EntraOptions { BaseUrl = new Uri(BaseUrl), Scope = Scope });
+        Client = GraphSetup.CreateClient(Credential, new GraphOptions { BaseUrl = new Uri(BaseUrl), Scope = Scope });
     }
 
     public WireMockServer Server { get; }

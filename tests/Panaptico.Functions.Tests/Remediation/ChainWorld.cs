@@ -14,9 +14,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Graph;
-using Microsoft.Kiota.Authentication.Azure;
 using Moq;
 using Panaptico.Connectors.AzureStorage;
+using Panaptico.Connectors.Graph;
 using Panaptico.Core.Governance.Approvals;
 using Panaptico.Core.Identity;
 using Panaptico.Core.Ledger;
@@ -58,6 +58,9 @@ public sealed record ChainWorldOptions
 
     /// <summary>The Teams settings (fakes' URLs); the default has no bot, so delivery does nothing.</summary>
     public TeamsOptions Teams { get; init; } = new();
+
+    /// <summary>Where the directory and the activity feed reach Graph (the Teams fakes' Graph); the default is never called without a bot.</summary>
+    public GraphOptions Graph { get; init; } = new();
 
     public int DeliveryAttempts { get; init; } = 3;
 
@@ -105,8 +108,7 @@ public sealed class ChainWorld : IAsyncDisposable
             DeliveryRetryInterval = options.DeliveryRetryInterval,
         };
         var teams = options.Teams;
-        Graph = new GraphServiceClient(new HttpClient(), new AzureIdentityAuthenticationProvider(
-            new FixedTokenCredential(GraphToken), [teams.GraphBaseUrl.Host], scopes: ["https://graph.microsoft.com/.default"]), teams.GraphBaseUrl.ToString().TrimEnd('/'));
+        Graph = GraphSetup.CreateClient(new FixedTokenCredential(GraphToken), options.Graph);
         Directory = new TeamsDirectory(Graph, teams, TimeProvider.System);
         Bot = new BotConnector(new HttpClient(), teams, TimeProvider.System);
         Deliveries = new DeliveryLog(Storage.Tables.GetTableClient(Names.Table("teamsdeliveries")), TimeProvider.System);

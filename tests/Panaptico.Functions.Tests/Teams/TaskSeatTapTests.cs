@@ -30,7 +30,7 @@ public sealed class TaskSeatTapTests
             {
                 ["Teams:BotAppId"] = TeamsFakes.BotAppId,
                 ["Teams:OpenIdMetadataUrl"] = options.OpenIdMetadataUrl.ToString(),
-                ["Teams:GraphBaseUrl"] = options.GraphBaseUrl.ToString(),
+                ["Graph:BaseUrl"] = fakes.GraphOptions.BaseUrl.ToString(),
                 ["Teams:RoleGroups:approver"] = "approvers",
             },
             services: s => s.AddSingleton<TokenCredential>(new FixedTokenCredential(ChainWorld.GraphToken)));

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using Microsoft.Graph;
-using Microsoft.Kiota.Authentication.Azure;
+using Panaptico.Connectors.Graph;
 using Panaptico.Core.Identity;
 using Panaptico.Functions.Teams;
 using Panaptico.Functions.Tests.Remediation;
@@ -76,10 +75,7 @@ public sealed class TeamsDirectoryTests : IDisposable
 
     private TeamsDirectory Directory(TeamsOptions options)
     {
-        options = options with { GraphBaseUrl = _fakes.Options().GraphBaseUrl };
-        var graph = new GraphServiceClient(new HttpClient(), new AzureIdentityAuthenticationProvider(
-            new FixedTokenCredential(ChainWorld.GraphToken), [options.GraphBaseUrl.Host], scopes: ["https://graph.microsoft.com/.default"]),
-            options.GraphBaseUrl.ToString().TrimEnd('/'));
+        var graph = GraphSetup.CreateClient(new FixedTokenCredential(ChainWorld.GraphToken), _fakes.GraphOptions);
         return new TeamsDirectory(graph, options, _time);
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Panaptico.Connectors.Graph;
 using Panaptico.Functions.Teams;
 using WireMock.Logging;
 using WireMock.RequestBuilders;
@@ -65,6 +66,9 @@ public sealed class TeamsFakes : IDisposable
 
     public Uri ServiceUrl => new($"{Connector.Url}/");
 
+    /// <summary>The app's Graph settings pointed at the Graph fake.</summary>
+    public GraphOptions GraphOptions => new() { BaseUrl = new Uri($"{Graph.Url}/v1.0") };
+
     public TeamsOptions Options(Dictionary<string, string>? roleGroups = null) => new()
     {
         BotAppId = BotAppId,
@@ -74,7 +78,6 @@ public sealed class TeamsFakes : IDisposable
         LoginBaseUrl = new Uri($"{Login.Url}/"),
         ServiceUrl = ServiceUrl,
         AuditConversationId = AuditConversation,
-        GraphBaseUrl = new Uri($"{Graph.Url}/v1.0"),
         RoleGroups = roleGroups ?? new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase),
     };
 

@@ -62,6 +62,7 @@ public sealed class TeamsWorld : IAsyncDisposable
         {
             Rules = Rules,
             Teams = fakes.Options(new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { [Role.Approver] = ApproversGroup }),
+            Graph = fakes.GraphOptions,
         };
         var chain = await ChainWorld.StartAsync(options?.Invoke(chainOptions) ?? chainOptions);
         return new TeamsWorld(fakes, chain, new HttpClient());
