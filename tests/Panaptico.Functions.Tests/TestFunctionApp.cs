@@ -46,6 +46,7 @@ public sealed class TestFunctionApp : IAsyncDisposable
         ["AzureWebJobsStorage"] = await TestStorage.ConnectionStringAsync(),
         ["Auth:SigningKeyPem"] = issuer.PublicKeyPem,
         ["HeartbeatSchedule"] = "0 0 * * * *",
+        ["DriftSweepSchedule"] = "0 0 0 * * *",
         ["Logging:LogLevel:Panaptico.Functions.Standalone"] = "Debug",
         // Follow-ups look soon after a write, so tests see what they do.
         ["Governance:FollowUpDelay"] = "PT1S",

@@ -45,6 +45,8 @@ public sealed class SealingCrashTests(ITestOutputHelper output)
             // Answer as soon as the task is saved, so the answer tells on which side of the save the kill fell.
             ["Governance:ReleaseWait"] = "PT0S",
             ["HeartbeatSchedule"] = "0 0 0 * * *",
+            // Two instances would both fire each minute's drift sweep (the Functions host runs a timer on one); not what this test is about.
+            ["DriftSweepSchedule"] = "0 0 0 * * *",
             ["ViolationScanSchedule"] = "0 0 0 * * *",
         };
         using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(4));
