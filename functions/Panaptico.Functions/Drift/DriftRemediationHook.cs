@@ -4,13 +4,13 @@ using Panaptico.Core.Remediation.Chain;
 namespace Panaptico.Functions.Drift;
 
 /// <summary>
-/// Our own remediation feeds the graph: when the chain closes a change, the fields it changed take the change as their
-/// reason of record (<see cref="RemediationIntent.FromClosedChange"/>), once per change, so the next sweep sees the
-/// fix as intended rather than as drift.
+/// Our own remediation feeds the graph: at a change's close-out (its fix verified, its bundle stored; the chain records
+/// it as Closed right after), the fields it changed take the change as their reason of record
+/// (<see cref="RemediationIntent.FromClosedChange"/>), once per change, so the next sweep sees the fix as intended.
 /// </summary>
 public sealed class DriftRemediationHook(DriftGraph graphs, DriftSettings settings)
 {
-    public async Task OnChangeRecordedAsync(ChangeState state, CancellationToken cancellationToken)
+    public async Task OnCloseOutAsync(ChangeState state, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(state);
         var graph = await graphs.ReadAsync(cancellationToken);

@@ -148,7 +148,7 @@ public sealed class RemediationActivities(
         // The chain has closed the change: its fields' new values become intent in the drift graph.
         if (drift is not null)
         {
-            await drift.OnChangeRecordedAsync(state, CancellationToken.None);
+            await drift.OnCloseOutAsync(state, CancellationToken.None);
         }
         return Wire.Json(new CloseOutSent(time.GetUtcNow()));
     });
