@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.S3.Model;
 using Microsoft.Extensions.DependencyInjection;
@@ -159,24 +158,8 @@ public sealed class S3WalkthroughTests
         return TestFunctionApp.StartAsync(settings);
     }
 
-    /// <summary>Signs every seat nina.ramirez may fill, as the approver's phone does: rationale and the context pack hash she saw.</summary>
-    private static async Task<HttpResponseMessage> ApproveAsync(TestFunctionApp app, string id)
-    {
-        using var approver = app.CreateClient(app.Issuer.Issue("nina.ramirez", "nina.ramirez", [Role.Approver]));
-        var pending = (await approver.GetFromJsonAsync<JsonObject>(new Uri($"/api/changes/{id}", UriKind.Relative)))!;
-        var gate = pending["approvalGate"]!;
-        HttpResponseMessage? tap = null;
-        foreach (var seat in gate["seats"]!.AsArray().Where(s => s!["members"]!.AsArray().Any(m => m!.GetValue<string>() == "nina.ramirez")))
-        {
-            tap = await approver.PostAsJsonAsync(new Uri($"/api/changes/{id}/approve", UriKind.Relative), new JsonObject
-            {
-                ["seatId"] = seat!["seatId"]!.GetValue<string>(),
-                ["rationale"] = "customer exports must not be public; the fix is reversible for 30 days",
-                ["contextPackSha256"] = gate["contextPackSha256"]!.GetValue<string>(),
-            });
-        }
-        return tap ?? throw new InvalidOperationException($"nina.ramirez fills no seat of {id}");
-    }
+    private static Task<HttpResponseMessage> ApproveAsync(TestFunctionApp app, string id) =>
+        ChangeApi.ApproveAsNinaAsync(app, id, "customer exports must not be public; the fix is reversible for 30 days");
 
     private static async Task<IReadOnlyList<string>> GrantsAsync(string bucket)
     {
@@ -188,22 +171,8 @@ public sealed class S3WalkthroughTests
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 
-    private static async Task<ChangeState> ChangeAsync(HttpClient reader, string id) =>
-        (await reader.GetFromJsonAsync<JsonObject>(new Uri($"/api/changes/{id}", UriKind.Relative)))!["state"].Deserialize<ChangeState>(RemediationJson.Options)!;
+    private static Task<ChangeState> ChangeAsync(HttpClient reader, string id) => ChangeApi.ChangeAsync(reader, id);
 
-    /// <summary>The change on the bucket once it has reached <paramref name="stage"/>, as the API shows it.</summary>
-    private static async Task<ChangeState> ReachedAsync(HttpClient reader, AssetId asset, ChangeStage stage)
-    {
-        using var patience = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            var listed = (await reader.GetFromJsonAsync<JsonArray>(new Uri("/api/changes", UriKind.Relative), patience.Token))!;
-            if (listed.FirstOrDefault(c => c!["asset"]!.GetValue<string>() == asset.ToString() && c["pattern"]!.GetValue<string>() == "AWS-S3-001"
-                && c["stage"]!.GetValue<string>() == stage.Name()) is { } found)
-            {
-                return await ChangeAsync(reader, found["id"]!.GetValue<string>());
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(200), patience.Token);
-        }
-    }
+    private static Task<ChangeState> ReachedAsync(HttpClient reader, AssetId asset, ChangeStage stage) =>
+        ChangeApi.ReachedAsync(reader, asset, "AWS-S3-001", stage);
 }
