@@ -10,6 +10,10 @@ public sealed class DriftGraph(GraphStore store, IEnumerable<IDriftConnector> co
     /// <summary>The connector kinds an object may name.</summary>
     public IReadOnlySet<string> Connectors { get; } = connectors.Select(c => c.Kind).ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>Whether the graph holds <paramref name="objectId"/>: one point read, not the whole graph.</summary>
+    public async Task<bool> HoldsAsync(string objectId, CancellationToken cancellationToken) =>
+        await store.GetAsync(objectId, cancellationToken) is not null;
+
     public async Task<ImplementationGraph> ReadAsync(CancellationToken cancellationToken)
     {
         var stored = await store.ReadAsync(cancellationToken);

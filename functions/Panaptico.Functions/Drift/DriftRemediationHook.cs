@@ -13,6 +13,11 @@ public sealed class DriftRemediationHook(DriftGraph graphs, DriftSettings settin
     public async Task OnCloseOutAsync(ChangeState state, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(state);
+        // Every close-out passes here; most assets are not in the graph, and reading the whole graph for them is waste.
+        if (!await graphs.HoldsAsync(state.Plan.Asset.ToString(), cancellationToken))
+        {
+            return;
+        }
         var graph = await graphs.ReadAsync(cancellationToken);
         if (RemediationIntent.FromClosedChange(state, graph) is { } change)
         {

@@ -101,7 +101,9 @@ internal sealed class DriftWalkthrough(
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         Section("Drift · the implementation graph");
-        var walkthroughIntent = await WaitForIntentAsync(Asset(DemoCommand.Container), "publicAccess", cancellationToken);
+        // The close-out makes the walkthrough's change the reason of record (until then it is CHG-00411).
+        var walkthroughIntent = await WaitForIntentAsync(Asset(DemoCommand.Container), "publicAccess",
+            intent => intent["reason"]!["id"]!.GetValue<string>() != "CHG-00411", cancellationToken);
         output.WriteLine($"{Asset(DemoCommand.Container)} publicAccess = {walkthroughIntent["value"]}");
         output.WriteLine($"  reason of record: {walkthroughIntent["reason"]!["kind"]} {walkthroughIntent["reason"]!["id"]} ({walkthroughIntent["reason"]?["detail"]})");
         output.WriteLine("  (the remediation walkthrough's close-out: the next sweep sees its fix as intended, not as drift)");
@@ -181,7 +183,7 @@ internal sealed class DriftWalkthrough(
                 output.WriteLine($"forensic bundle sealed: {bundle.Subject} sha256 {bundle.Digest} at {bundle.SealedAt.UtcDateTime:HH:mm:ss} UTC");
             }
         }
-        var warehouse = (await WaitForIntentAsync(Warehouse, "size", cancellationToken, value => value == "X-Large"));
+        var warehouse = await WaitForIntentAsync(Warehouse, "size", intent => intent["value"]?.ToString() == "X-Large", cancellationToken);
         output.WriteLine($"{Warehouse} size re-baselined to {warehouse["value"]} (reason {warehouse["reason"]!["kind"]} {warehouse["reason"]!["id"]})");
         var history = (await operatorClient.GetFromJsonAsync<JsonObject>(
             new Uri($"/api/drift/objects/{Uri.EscapeDataString(Asset(Reports))}/fields/metadata.classification/history", UriKind.Relative), cancellationToken))!;
@@ -211,16 +213,15 @@ internal sealed class DriftWalkthrough(
         return (await operatorClient.GetFromJsonAsync<JsonObject>(new Uri("/api/drift/feed", UriKind.Relative), cancellationToken))!;
     }
 
-    /// <summary>A field's intent, once <paramref name="until"/> holds for its value (the graph changes in activities).</summary>
-    private async Task<JsonObject> WaitForIntentAsync(string objectId, string field, CancellationToken cancellationToken, Func<string?, bool>? until = null)
+    /// <summary>A field's intent, once <paramref name="until"/> holds for it (the graph changes in activities), or as it is after 30 s.</summary>
+    private async Task<JsonObject> WaitForIntentAsync(string objectId, string field, Func<JsonObject, bool> until, CancellationToken cancellationToken)
     {
         var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
         while (true)
         {
             var graph = (await operatorClient.GetFromJsonAsync<JsonObject>(new Uri("/api/drift/graph", UriKind.Relative), cancellationToken))!;
             var intent = graph["objects"]!.AsArray().First(o => o!["id"]!.GetValue<string>() == objectId)!["fields"]![field]!.AsObject();
-            var holds = until is null ? intent["reason"]!["kind"]!.GetValue<string>() == "change-record" && intent["reason"]!["id"]!.GetValue<string>().StartsWith("CHG-2", StringComparison.Ordinal) : until(intent["value"]?.ToString());
-            if (holds || DateTimeOffset.UtcNow > deadline)
+            if (until(intent) || DateTimeOffset.UtcNow > deadline)
             {
                 return intent;
             }
